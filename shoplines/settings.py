@@ -1,0 +1,116 @@
+"""One typed settings object: SHOPLINES_* environment, .env, then a running sandbox's endpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_API_VERSION = "2026-01"
+DEFAULT_HOME = Path(".shoplines")
+SANDBOX_FILE = "sandbox.json"
+
+
+class Settings(BaseSettings):
+    """Everything a run needs to know; secrets are SecretStr and never printed."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOPLINES_", env_file=".env", extra="ignore")
+
+    home: Path = Field(DEFAULT_HOME, description="Working folder: state database, sandbox files, archive.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite under home.")
+
+    shop_domain: str = Field("", description="The shop's myshopify domain; every state key carries it.")
+    shopify_url: str = Field("", description="Admin API base, e.g. https://my-shop.myshopify.com.")
+    shopify_token: SecretStr | None = Field(None, description="Custom app Admin API access token.")
+    shopify_api_version: str = DEFAULT_API_VERSION
+    shopify_timeout_seconds: float = 30.0
+    shopify_deadline_seconds: float = 900.0
+    shopify_time_scale: float = Field(1.0, description="Sandbox fast clock only: waits are divided by it.")
+    shop_timezone: str = "Africa/Johannesburg"
+    shop_currency: str = "ZAR"
+    window_overlap_seconds: int = 300
+
+    warehouse_location_id: str | None = Field(None, description="gid of the location the 3PL ships from.")
+    warehouse_max_lines_per_file: int = Field(5000, ge=1)
+    warehouse_file_prefix: str = "ORD"
+
+    sftp_host: str = ""
+    sftp_port: int = 22
+    sftp_username: str = ""
+    sftp_password: SecretStr | None = None
+    sftp_key_file: Path | None = None
+    sftp_known_hosts: Path | None = None
+    sftp_inbound_dir: str = "inbound"
+    sftp_timeout_seconds: float = 30.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sandbox = SandboxSettingsSource(settings_cls)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings, sandbox
+
+    @property
+    def state_url(self) -> str:
+        """The state database URL (SQLite under home unless configured)."""
+        return self.database_url or f"sqlite:///{(self.home / 'state.db').resolve()}"
+
+
+class SandboxSettingsSource(PydanticBaseSettingsSource):
+    """Lowest-priority source: endpoints recorded by `shoplines sandbox up` under SHOPLINES_HOME."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        home = Path(os.environ.get("SHOPLINES_HOME", DEFAULT_HOME))
+        path = home / SANDBOX_FILE
+        if not path.is_file():
+            return {}
+        try:
+            return sandbox_settings(json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError):
+            return {}
+
+
+def sandbox_settings(info: dict[str, Any]) -> dict[str, Any]:
+    """Map the sandbox's own description of itself onto our setting names."""
+    shopify, sftp = info.get("shopify") or {}, info.get("sftp") or {}
+    values: dict[str, Any] = {}
+    if shopify:
+        values |= {
+            "shop_domain": shopify["shop"],
+            "shopify_url": shopify["url"],
+            "shopify_token": shopify["token"],
+            "shopify_time_scale": shopify.get("time_scale", 1.0),
+            "warehouse_location_id": shopify.get("warehouse_location_id"),
+        }
+    if sftp:
+        values |= {
+            "sftp_host": sftp["host"],
+            "sftp_port": sftp["port"],
+            "sftp_username": sftp["username"],
+            "sftp_password": sftp["password"],
+            "sftp_known_hosts": sftp["known_hosts"],
+            "sftp_inbound_dir": sftp.get("inbound", "inbound"),
+        }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings once at an entry point (CLI or flow)."""
+    return Settings(**overrides)
