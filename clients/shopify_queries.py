@@ -1,0 +1,65 @@
+"""GraphQL documents the Shopify client sends (Admin API, pinned version); field names are Shopify's."""
+
+MONEY = "fragment Money on MoneyBag { shopMoney { amount currencyCode } }"
+
+ORDER_FIELDS = """
+fragment OrderFields on Order {
+  id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason closed test
+  taxesIncluded currencyCode displayFinancialStatus displayFulfillmentStatus paymentGatewayNames tags
+  email phone requiresShipping
+  totalPriceSet { ...Money } subtotalPriceSet { ...Money } totalTaxSet { ...Money }
+  totalDiscountsSet { ...Money } totalShippingPriceSet { ...Money } totalRefundedSet { ...Money }
+  shippingAddress { name firstName lastName company address1 address2 city province provinceCode zip
+                    country countryCodeV2 phone }
+  shippingLines(first: 2) {
+    pageInfo { hasNextPage endCursor }
+    nodes { title code source originalPriceSet { ...Money } discountedPriceSet { ...Money }
+            taxLines { title rate priceSet { ...Money } } }
+  }
+  lineItems(first: 5) { pageInfo { hasNextPage endCursor } nodes { ...LineItemFields } }
+  fulfillmentOrders(first: 2) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...FulfillmentOrderFields }
+  }
+}
+"""
+
+LINE_ITEM_FIELDS = """
+fragment LineItemFields on LineItem {
+  id sku name quantity currentQuantity requiresShipping taxable
+  originalUnitPriceSet { ...Money } discountedTotalSet { ...Money }
+  taxLines { title rate priceSet { ...Money } }
+  discountAllocations { allocatedAmountSet { ...Money } }
+}
+"""
+
+FULFILLMENT_ORDER_FIELDS = """
+fragment FulfillmentOrderFields on FulfillmentOrder {
+  id status assignedLocation { location { id } }
+  lineItems(first: 5) {
+    pageInfo { hasNextPage endCursor }
+    nodes { totalQuantity remainingQuantity lineItem { id } }
+  }
+}
+"""
+
+ORDERS_PAGE = (
+    """
+query OrdersPage($first: Int!, $after: String, $query: String, $sortKey: OrderSortKeys) {
+  orders(first: $first, after: $after, query: $query, sortKey: $sortKey) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...OrderFields }
+  }
+}
+"""
+    + ORDER_FIELDS
+    + LINE_ITEM_FIELDS
+    + FULFILLMENT_ORDER_FIELDS
+    + MONEY
+)
+
+ORDERS_COUNT = """
+query OrdersCount($query: String) { ordersCount(query: $query, limit: null) { count precision } }
+"""
+
+ACCESS_SCOPES = "query AccessScopes { currentAppInstallation { accessScopes { handle } } }"

@@ -1,0 +1,62 @@
+"""Business dates in the shop's time zone and the UTC windows that select them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Selector = Literal["processed", "updated"]
+SHOPIFY_FIELD: dict[str, str] = {"processed": "processed_at", "updated": "updated_at"}
+
+
+@dataclass(frozen=True)
+class BusinessWindow:
+    """Days `date_from`..`date_to` (inclusive, shop time) as a half-open UTC window `[start, end)`."""
+
+    date_from: date
+    date_to: date
+    selector: Selector
+    start: datetime
+    end: datetime
+    timezone: str
+
+    @property
+    def shopify_field(self) -> str:
+        """The Shopify search field this window filters on."""
+        return SHOPIFY_FIELD[self.selector]
+
+    def describe(self) -> str:
+        """Plain words for logs and messages."""
+        days = f"{self.date_from}" if self.date_from == self.date_to else f"{self.date_from} to {self.date_to}"
+        what = "processed" if self.selector == "processed" else "changed"
+        return f"orders {what} {days} ({self.timezone})"
+
+
+def business_window(date_from: date, date_to: date, timezone: str, selector: Selector = "processed") -> BusinessWindow:
+    """Turn inclusive shop-time days into the UTC window Shopify is queried with.
+
+    An order processed at 00:30 shop time on the 1st belongs to the 1st, even though it is
+    still the last day of the previous month in UTC.
+    """
+    if date_to < date_from:
+        raise ValueError(f"--to {date_to} is before --from {date_from}")
+    if selector not in SHOPIFY_FIELD:
+        raise ValueError(f"unknown date selector {selector!r}: use 'processed' or 'updated'")
+    tz = ZoneInfo(timezone)
+    start = datetime.combine(date_from, time.min, tz).astimezone(UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tz).astimezone(UTC)
+    return BusinessWindow(date_from, date_to, selector, start, end, timezone)
+
+
+def shop_date(moment: datetime, timezone: str) -> date:
+    """The business date of a UTC instant in the shop's time zone."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware (UTC)")
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def today_in(timezone: str) -> date:
+    """Today's date in the shop's time zone (for runs given no dates)."""
+    return datetime.now(ZoneInfo(timezone)).date()

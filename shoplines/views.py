@@ -1,0 +1,68 @@
+"""What the CLI prints: endpoints, run counts, delivered files, and a progress bar on long pulls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shoplines import progress
+
+T = TypeVar("T")
+
+
+def sandbox(console: Console, running: dict[str, Any]) -> None:
+    """Where the sandbox listens (no secrets printed)."""
+    shopify, sftp = running["shopify"], running.get("sftp") or {}
+    console.print(f"sandbox running (pid {running['pid']})")
+    console.print(f"  Shopify Admin API  {shopify['url']}/admin/api/{shopify['api_version']}/graphql.json")
+    console.print(f"  shop               {shopify['shop']}")
+    if sftp:
+        console.print(f"  SFTP (3PL)         {sftp['host']}:{sftp['port']}  files in {sftp['root']}")
+    if "store" in running:
+        store = running["store"]
+        console.print(f"  store              {store['orders']} orders, {store['first_day']} to {store['last_day']}")
+
+
+def counts(console: Console, result: dict[str, int]) -> None:
+    """The run's counts as one table."""
+    table = Table(title="orders → warehouse", show_header=True)
+    for name in result:
+        table.add_column(name.replace("_", " "), justify="right")
+    table.add_row(*(str(v) for v in result.values()))
+    console.print(table)
+
+
+def delivered_files(console: Console, root: Path) -> None:
+    """Every order file the 3PL has (waiting in inbound/ or already picked up into processed/)."""
+    table = Table(title=f"warehouse files under {root}")
+    table.add_column("folder")
+    table.add_column("file")
+    table.add_column("bytes", justify="right")
+    for folder in ("inbound", "processed"):
+        for path in sorted((root / folder).glob("*.csv")):
+            table.add_row(folder, path.name, str(path.stat().st_size))
+    console.print(table)
+
+
+def with_progress(console: Console, work: Callable[[], T]) -> T:
+    """Run `work` with a live bar fed by `shoplines.progress` reports."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def hook(what: str, done: int, total: int | None) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        progress.set_hook(hook)
+        try:
+            return work()
+        finally:
+            progress.set_hook(None)

@@ -1,0 +1,72 @@
+"""Thin I/O task: upload each warehouse file atomically and record it in the state database before and after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from clients.sftp import SftpClient, SftpTargetExists
+from shoplines.state.store import EntityVersion, FilePlan, StateStore
+from tasks.warehouse_file import WarehouseFile
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a line delivers: the shop, the line, the destination name and the remote folder."""
+
+    shop_id: str
+    line: str
+    destination: str
+    directory: str
+
+
+def file_plan(target: Target, file: WarehouseFile, planned: pd.DataFrame) -> FilePlan:
+    """The ledger entry for a file: one entity version per order in it (full content hash)."""
+    by_legacy = planned.set_index("legacy_id")
+    entities = [
+        EntityVersion(
+            entity_id=str(by_legacy.at[row.order_id, "order_id"]),
+            entity_name=row.order_number,
+            content_hash=str(by_legacy.at[row.order_id, "content_hash"]),
+            record_type=row.record_type,
+        )
+        for row in file.orders.itertuples()
+    ]
+    return FilePlan(
+        shop_id=target.shop_id, line=target.line, destination=target.destination, file_name=file.name,
+        batch_id=file.batch_id, sha256=file.sha256, size=len(file.content), row_count=len(file.rows),
+        entities=entities,
+    )  # fmt: skip
+
+
+@task(name="upload-warehouse-files", cache_policy=NO_CACHE)
+def deliver_files(
+    files: list[WarehouseFile],
+    planned: pd.DataFrame,
+    connect: Callable[[], SftpClient],
+    state: StateStore,
+    target: Target,
+    run_id: str,
+) -> list[str]:
+    """Upload over one connection; intent recorded before each upload, confirmed after the rename."""
+    logger = get_run_logger()
+    delivered: list[str] = []
+    if not files:
+        return delivered
+    with connect() as sftp:
+        for file in files:
+            state.record_file_intent(file_plan(target, file, planned), run_id)
+            remote = f"{target.directory.rstrip('/')}/{file.name}"
+            try:
+                sftp.put_atomic(target.directory, file.name, file.content)
+            except SftpTargetExists:
+                # Names are derived from content: the same file is already waiting in the inbound folder.
+                logger.warning("%s is already in %s: recorded as delivered, not sent again", file.name, target.directory)
+            state.confirm_file(target.shop_id, target.destination, file.name, remote)
+            logger.info("Delivered %s (%d rows, %d bytes) to %s", file.name, len(file.rows), len(file.content), remote)
+            delivered.append(file.name)
+    return delivered

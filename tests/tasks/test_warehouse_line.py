@@ -1,0 +1,135 @@
+"""Eligibility, versions and the warehouse file, on hand-built orders."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+from shoplines.lines import EligibilityRule
+from tasks.plan_deliveries import plan_deliveries
+from tasks.select_eligible import select_eligible
+from tasks.transform_orders import flatten_orders
+from tasks.warehouse_file import build_files, neutralise, warehouse_rows
+from tests.support.payloads import STORE, WAREHOUSE, fulfillment_order, line, order
+
+RULE = EligibilityRule()
+
+
+@dataclass
+class Sent:
+    content_hash: str
+    record_type: str
+
+
+def plan(raw: list[dict], delivered: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frames = flatten_orders.fn(raw)
+    selection = select_eligible.fn(frames.orders, frames.lines, frames.fulfillment_lines, WAREHOUSE, RULE)
+    return plan_deliveries.fn(selection.orders, selection.ship_lines, delivered or {}), selection.ship_lines
+
+
+def actions(planned: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(planned["order_name"], planned["action"].astype(str)))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"test": True}, "test order"),
+        ({"cancelledAt": "2026-10-14T09:00:00Z"}, "cancelled"),
+        ({"displayFinancialStatus": "PENDING"}, "payment pending"),
+        ({"displayFulfillmentStatus": "ON_HOLD"}, "on hold"),
+        ({"fulfillmentOrders": {"nodes": [fulfillment_order(1, STORE, [(10011, 2), (10012, 1)])]}},
+         "nothing for this warehouse to ship"),
+    ],
+)  # fmt: skip
+def test_ineligible_orders_are_skipped_with_a_reason(overrides: dict, reason: str) -> None:
+    planned, _ = plan([order(1001, **overrides)])
+    assert planned.iloc[0]["action"] == "SKIPPED"
+    assert planned.iloc[0]["reason"] == reason
+
+
+def test_only_warehouse_lines_that_ship_are_sent() -> None:
+    gift_card = line(10013, "GIFT-500", 1, "500.00", ships=False)
+    items = {"nodes": [line(10011, "MUG-BLUE", 2, "115.00"), line(10012, "TEE-BLK-M", 1, "109.00"), gift_card]}
+    split = {"nodes": [fulfillment_order(1, WAREHOUSE, [(10011, 2), (10013, 1)]), fulfillment_order(2, STORE, [(10012, 1)])]}
+    planned, ship = plan([order(1001, lineItems=items, fulfillmentOrders=split)])
+    assert planned.iloc[0]["action"] == "NEW"
+    assert list(ship["sku"]) == ["MUG-BLUE"]
+
+
+def test_tag_edit_keeps_the_version_but_quantity_and_address_change_it() -> None:
+    first, _ = plan([order(1001)])
+    sent = {first.iloc[0]["order_id"]: Sent(first.iloc[0]["content_hash"], "NEW")}
+    tagged, _ = plan([order(1001, tags=["vip"], updatedAt="2026-10-15T00:00:00Z")], sent)
+    assert actions(tagged) == {"#1001": "UNCHANGED"}
+    less = {"nodes": [line(10011, "MUG-BLUE", 2, "115.00", current=1), line(10012, "TEE-BLK-M", 1, "109.00")]}
+    assert actions(plan([order(1001, lineItems=less)], sent)[0]) == {"#1001": "AMEND"}
+    moved = order(1001)
+    moved["shippingAddress"]["address1"] = "14 Long Street"
+    assert actions(plan([moved], sent)[0]) == {"#1001": "AMEND"}
+
+
+def test_cancellation_after_delivery_is_a_cancel_and_before_is_nothing() -> None:
+    first, _ = plan([order(1001)])
+    sent = {first.iloc[0]["order_id"]: Sent(first.iloc[0]["content_hash"], "NEW")}
+    cancelled = order(1001, cancelledAt="2026-10-15T00:00:00Z", displayFinancialStatus="REFUNDED")
+    assert actions(plan([cancelled], sent)[0]) == {"#1001": "CANCEL"}
+    assert actions(plan([cancelled])[0]) == {"#1001": "SKIPPED"}
+
+
+def test_rows_files_and_control_totals() -> None:
+    planned, ship = plan([order(1001), order(1002)])
+    rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
+    files = build_files.fn(rows, max_lines=3, prefix="ORD", shop_domain="demo.myshopify.com")
+    assert [len(f.rows) for f in files] == [2, 2]  # orders are never split across files
+    assert files[0].name.startswith("ORD_demo_") and files[0].name.endswith("_001.csv")
+    assert len({f.batch_id for f in files}) == 1
+    table = list(csv.reader(io.StringIO(files[0].content.decode())))
+    header, body, trailer = table[0], table[1:-1], table[-1]
+    row = dict(zip(header, body[0]))
+    assert row["record_type"] == "NEW" and row["order_number"] == "#1001"
+    assert (row["unit_price"], row["line_discount"], row["line_total"]) == ("115.00", "10.00", "220.00")
+    assert row["order_date"] == "2026-10-14"
+    control = dict(zip(header, trailer))
+    assert control["record_type"] == "TRAILER"
+    assert (control["order_number"], control["line_number"], control["quantity"]) == ("1", "2", "3")
+    assert control["line_total"] == "329.00"
+
+
+def test_same_content_gives_the_same_file_names() -> None:
+    def names() -> list[str]:
+        planned, ship = plan([order(1002), order(1001)])
+        rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
+        return [f.name for f in build_files.fn(rows, 5000, "ORD", "demo.myshopify.com")]
+
+    assert names() == names()
+
+
+def test_order_date_is_the_shop_day() -> None:
+    late = order(1001, processedAt="2026-10-31T22:30:00Z")  # 00:30 on 1 November in Johannesburg
+    planned, ship = plan([late])
+    rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
+    assert set(rows["order_date"]) == {"2026-11-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+27 82", "'+27 82"), ("-5", "'-5"), ("@SUM", "'@SUM"),
+     ("a\nb", "a b"), ("Zoë", "Zoë"), (None, "")],
+)  # fmt: skip
+def test_free_text_is_neutralised(text: str | None, safe: str) -> None:
+    assert neutralise(text) == safe
+
+
+def test_injection_in_address_is_neutralised_but_keys_untouched() -> None:
+    evil = order(1001)
+    evil["shippingAddress"]["company"] = "=cmd|' /C calc'!A0"
+    planned, ship = plan([evil])
+    rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
+    assert set(rows["ship_to_company"]) == {"'=cmd|' /C calc'!A0"}
+    assert set(rows["sku"]) == {"MUG-BLUE", "TEE-BLK-M"}
+    assert set(rows["ship_to_phone"]) == {"27825550101"}
