@@ -1,7 +1,9 @@
 # shoplines — two commands on a fresh machine: `make demo` and `make test` (both install what they need).
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# uv from PATH, else a private copy in .tools/ (a venv, so it works on "externally managed" system Pythons)
+UV_ON_PATH := $(shell command -v uv 2>/dev/null)
+UV := $(if $(UV_ON_PATH),$(UV_ON_PATH),$(CURDIR)/.tools/bin/uv)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
@@ -10,27 +12,28 @@ export DO_NOT_TRACK ?= 1
 help:
 	@echo "make demo     run orders -> warehouse on the embedded sandbox"
 	@echo "make test     run the test suite"
-	@echo "make lint     ruff + mypy"
+	@echo "make lint     ruff (check + format)"
+	@echo "make typecheck mypy"
 
-.uv-installed:
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv
-	@touch .uv-installed
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
-install: .uv-installed
+install: $(if $(UV_ON_PATH),,$(CURDIR)/.tools/bin/uv)
 	$(UV) sync --frozen
 
 demo: install
-	$(UV) run shoplines demo
+	$(UV) run --frozen shoplines demo
 
 test: install
-	$(UV) run pytest --durations=15 $(PYTEST_ARGS)
+	$(UV) run --frozen pytest --durations=15 $(PYTEST_ARGS)
 
 lint: install
-	$(UV) run ruff check .
-	$(UV) run ruff format --check .
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
 
 typecheck: install
-	$(UV) run mypy
+	$(UV) run --frozen mypy
 
 check: lint typecheck test
 
@@ -39,4 +42,4 @@ chaos bench serve:
 
 clean:
 	-$(UV) run shoplines sandbox down
-	rm -rf .shoplines .uv-installed
+	rm -rf .shoplines .tools

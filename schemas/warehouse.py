@@ -9,8 +9,9 @@ from pandera.typing import Series
 RECORD_TYPES = ["NEW", "AMEND", "CANCEL", "REPLACEMENT"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FREE_TEXT = [
-    "description", "shipping_method", "ship_to_name", "ship_to_company", "ship_to_address1", "ship_to_address2",
-    "ship_to_city", "ship_to_province", "ship_to_postal_code", "ship_to_country", "ship_to_phone", "customer_email",
+    "description", "shipping_method", "ship_to_name", "ship_to_company", "ship_to_address1",
+    "ship_to_address2", "ship_to_city", "ship_to_province", "ship_to_postal_code", "ship_to_country",
+    "ship_to_phone", "customer_email",
 ]  # fmt: skip
 
 

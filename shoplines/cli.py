@@ -5,24 +5,46 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 
 from shoplines.cli_errors import explain
+from shoplines.dates import Selector
 from shoplines.settings import load_settings
 
-app = typer.Typer(help="shoplines: Shopify orders to the warehouse and the books, exactly once.", no_args_is_help=True)
-sandbox_app = typer.Typer(help="The local stand-ins for Shopify and the 3PL's SFTP server.", no_args_is_help=True)
+app = typer.Typer(
+    help="shoplines: Shopify orders to the warehouse and the books, exactly once.", no_args_is_help=True
+)
+sandbox_app = typer.Typer(
+    help="The local stand-ins for Shopify and the 3PL's SFTP server.", no_args_is_help=True
+)
 run_app = typer.Typer(help="Run an integration line now.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(run_app, name="run")
 console = Console()
 
-Day = Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="A day in the shop's time zone (YYYY-MM-DD).")]
+DEMO_TIME_SCALE = 20.0  # the demo shop's clock runs 20x: Standard-plan pacing in seconds, not minutes
+DAY_HELP = "A day in the shop's time zone (YYYY-MM-DD)"
+
+
+class By(StrEnum):
+    """What --from/--to select on."""
+
+    processed = "processed"
+    updated = "updated"
+
+
+class Plan(StrEnum):
+    """Shopify plans whose API limits the sandbox can apply."""
+
+    standard = "standard"
+    advanced = "advanced"
+    plus = "plus"
+    enterprise = "enterprise"
 
 
 def _home() -> Path:
@@ -31,16 +53,19 @@ def _home() -> Path:
 
 @sandbox_app.command("up")
 def sandbox_up(
-    seed: int = typer.Option(42, help="Seed of the generated store."),
-    orders: int = typer.Option(300, min=0, help="Number of generated orders."),
-    orders_file: Path | None = typer.Option(None, exists=True, dir_okay=False, help="Load orders from JSON Lines."),
-    time_scale: float = typer.Option(1.0, min=0.001, help="Sandbox clock speed (1 = real time)."),
-    plan: str = typer.Option("standard", help="Shopify plan whose API limits apply."),
+    seed: Annotated[int, typer.Option(help="Seed of the generated store.")] = 42,
+    orders: Annotated[int, typer.Option(min=0, help="Number of generated orders.")] = 300,
+    orders_file: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Load the store's orders from JSON Lines instead."),
+    ] = None,
+    time_scale: Annotated[float, typer.Option(min=0.001, help="Sandbox clock speed (1 = real time).")] = 1.0,
+    plan: Annotated[Plan, typer.Option(help="Shopify plan whose API limits apply.")] = Plan.standard,
 ) -> None:
     """Start the sandbox in the background and record where it listens under SHOPLINES_HOME."""
     from shoplines import sandbox_control, views
 
-    options = sandbox_control.SandboxOptions(seed, orders, orders_file, time_scale, plan)
+    options = sandbox_control.SandboxOptions(seed, orders, orders_file, time_scale, plan.value)
     views.sandbox(console, sandbox_control.up(_home(), options))
 
 
@@ -67,55 +92,81 @@ def sandbox_status() -> None:
 
 @run_app.command("orders-to-warehouse")
 def run_orders_to_warehouse(
-    date_from: Day = typer.Option(..., "--from"),
-    date_to: Day = typer.Option(..., "--to", help="Last day, inclusive, in the shop's time zone (YYYY-MM-DD)."),
-    by: str = typer.Option("processed", "--by", click_type=click.Choice(["processed", "updated"]),
-                           help="Select by business date (processed) or by change time (updated)."),
-) -> None:  # fmt: skip
+    date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],
+    date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help=f"{DAY_HELP}, inclusive.")],
+    by: Annotated[By, typer.Option(help="Select by business date (processed) or change time (updated).")] = (
+        By.processed
+    ),
+) -> None:
     """Send the warehouse every eligible order version it has not had yet for the given days."""
     from shoplines import views
 
-    counts = views.with_progress(console, lambda: _orders_to_warehouse(date_from.date(), date_to.date(), by))
+    if date_to < date_from:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+    counts = views.with_progress(
+        console, lambda: _orders_to_warehouse(date_from.date(), date_to.date(), by.value)
+    )
     views.counts(console, counts)
 
 
-def _orders_to_warehouse(date_from: date, date_to: date, by: str) -> dict[str, int]:
+def _orders_to_warehouse(date_from: date, date_to: date, by: Selector) -> dict[str, int]:
     from flows.orders_to_warehouse import orders_to_warehouse
+    from shoplines.wiring import preflight
 
-    result: dict[str, int] = orders_to_warehouse(date_from, date_to, by)  # type: ignore[arg-type]
-    return result
+    preflight(load_settings())
+    return orders_to_warehouse(date_from, date_to, by)
 
 
 @app.command("demo")
-def demo(orders: int = typer.Option(300, min=1, help="Orders in the demo store.")) -> None:
+def demo(orders: Annotated[int, typer.Option(min=1, help="Orders in the demo store.")] = 300) -> None:
     """Start the sandbox, run orders → warehouse over the seeded days and show what was delivered where."""
     from shoplines import sandbox_control, views
 
     home = _home()
-    running = sandbox_control.up(home, sandbox_control.SandboxOptions(orders=orders))
+    options = sandbox_control.SandboxOptions(orders=orders, time_scale=DEMO_TIME_SCALE)
+    running = sandbox_control.up(home, options)
+    sandbox_control.use_only_the_sandbox(running)
     views.sandbox(console, running)
     first, last = (date.fromisoformat(running["store"][k]) for k in ("first_day", "last_day"))
     counts = views.with_progress(console, lambda: _orders_to_warehouse(first, last, "processed"))
     views.counts(console, counts)
-    views.delivered_files(console, Path(running["sftp"]["root"]))
+    root = Path(running["sftp"]["root"])
+    sandbox_control.wait_for_answers(root, counts["files"])
+    views.delivered_files(console, root)
+    console.print(
+        "The sandbox keeps running: `shoplines sandbox status`, `shoplines sandbox down` to stop it."
+    )
+
+
+PREFECT_DEFAULTS = {
+    # A first run creates the local Prefect database, which takes longer than Prefect's 20 s default.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning every failure into one sentence and an exit code."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     try:
         code: Any = app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         sys.exit(done.exit_code)
-    except click.ClickException as bad_usage:
-        bad_usage.show()
-        sys.exit(bad_usage.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         console.print("stopped")
         sys.exit(130)
+    except typer.TyperException as bad_usage:  # typer's own click: usage errors print as usage errors
+        show = getattr(bad_usage, "show", None)
+        if callable(show):
+            show()
+        else:
+            Console(stderr=True).print(f"error: {bad_usage}", highlight=False)
+        sys.exit(int(getattr(bad_usage, "exit_code", 2)))
     except Exception as exc:  # the one place a traceback becomes a sentence
         if os.environ.get("SHOPLINES_DEBUG"):
             raise
         message, exit_code = explain(exc)
-        Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
         sys.exit(exit_code)
     sys.exit(code if isinstance(code, int) else 0)

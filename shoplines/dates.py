@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from clients.shopify_windows import OrderField
+
 Selector = Literal["processed", "updated"]
-SHOPIFY_FIELD: dict[str, str] = {"processed": "processed_at", "updated": "updated_at"}
+SHOPIFY_FIELD: dict[str, OrderField] = {"processed": "processed_at", "updated": "updated_at"}
 
 
 @dataclass(frozen=True)
@@ -23,18 +25,22 @@ class BusinessWindow:
     timezone: str
 
     @property
-    def shopify_field(self) -> str:
+    def shopify_field(self) -> OrderField:
         """The Shopify search field this window filters on."""
         return SHOPIFY_FIELD[self.selector]
 
     def describe(self) -> str:
         """Plain words for logs and messages."""
-        days = f"{self.date_from}" if self.date_from == self.date_to else f"{self.date_from} to {self.date_to}"
+        days = (
+            f"{self.date_from}" if self.date_from == self.date_to else f"{self.date_from} to {self.date_to}"
+        )
         what = "processed" if self.selector == "processed" else "changed"
         return f"orders {what} {days} ({self.timezone})"
 
 
-def business_window(date_from: date, date_to: date, timezone: str, selector: Selector = "processed") -> BusinessWindow:
+def business_window(
+    date_from: date, date_to: date, timezone: str, selector: Selector = "processed"
+) -> BusinessWindow:
     """Turn inclusive shop-time days into the UTC window Shopify is queried with.
 
     An order processed at 00:30 shop time on the 1st belongs to the 1st, even though it is

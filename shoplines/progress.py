@@ -8,19 +8,23 @@ from collections.abc import Callable
 ProgressHook = Callable[[str, int, int | None], None]  # (what, done, total or None)
 
 _lock = threading.Lock()
-_hook: ProgressHook | None = None
+
+
+class _Installed:
+    """Holds the process-wide hook (a class attribute, so no `global` is needed to replace it)."""
+
+    hook: ProgressHook | None = None
 
 
 def set_hook(hook: ProgressHook | None) -> None:
     """Install (or clear) the process-wide progress hook."""
-    global _hook
     with _lock:
-        _hook = hook
+        _Installed.hook = hook
 
 
 def report(what: str, done: int, total: int | None = None) -> None:
     """Tell the watcher, if any, how far a long step has come."""
     with _lock:
-        hook = _hook
+        hook = _Installed.hook
     if hook is not None:
         hook(what, done, total)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from shoplines.errors import ShoplinesError
-from shoplines.settings import SANDBOX_FILE
+from shoplines.settings import SANDBOX_FILE, sandbox_settings
 
 
 class SandboxError(ShoplinesError):
@@ -69,11 +69,15 @@ def up(home: Path, options: SandboxOptions, timeout: float = 60.0) -> dict[str, 
     home.mkdir(parents=True, exist_ok=True)
     (home / SANDBOX_FILE).unlink(missing_ok=True)
     log = (home / "sandbox.log").open("ab")
-    child = subprocess.Popen(_command(home, options), stdout=log, stderr=log, start_new_session=True, cwd=Path.cwd())
+    child = subprocess.Popen(
+        _command(home, options), stdout=log, stderr=log, start_new_session=True, cwd=Path.cwd()
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            raise SandboxError(f"the sandbox stopped at start (exit {child.returncode}); see {home / 'sandbox.log'}")
+            raise SandboxError(
+                f"the sandbox stopped at start (exit {child.returncode}); see {home / 'sandbox.log'}"
+            )
         started = info(home)
         if started is not None and started.get("pid") == child.pid:
             return started
@@ -97,3 +101,26 @@ def down(home: Path, timeout: float = 15.0) -> bool:
         os.kill(pid, signal.SIGKILL)
     (home / SANDBOX_FILE).unlink(missing_ok=True)
     return True
+
+
+def wait_for_answers(sftp_root: Path, files: int, timeout: float = 10.0) -> bool:
+    """Wait (briefly) until the 3PL has picked up and acknowledged ``files`` files; False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answered = list((sftp_root / "outbound").glob("ACK_*.csv")) + list(
+            (sftp_root / "outbound").glob("ERR_*.csv")
+        )
+        if not list((sftp_root / "inbound").glob("*.csv")) and len(answered) >= files:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def use_only_the_sandbox(running: dict[str, Any]) -> None:
+    """Point this process at the sandbox, whatever a real shop's settings in the environment or .env say."""
+    for name, value in sandbox_settings(running).items():
+        os.environ[f"SHOPLINES_{name.upper()}"] = str(value)
+    os.environ["SHOPLINES_DATABASE_URL"] = (
+        ""  # the demo's state lives under SHOPLINES_HOME, never in a real database
+    )
+    os.environ.pop("SHOPLINES_SFTP_KEY_FILE", None)

@@ -77,7 +77,7 @@ class SandboxSettingsSource(PydanticBaseSettingsSource):
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        home = Path(os.environ.get("SHOPLINES_HOME", DEFAULT_HOME))
+        home = Path(self.current_state.get("home") or os.environ.get("SHOPLINES_HOME") or DEFAULT_HOME)
         path = home / SANDBOX_FILE
         if not path.is_file():
             return {}

@@ -25,34 +25,37 @@ def sandbox(console: Console, running: dict[str, Any]) -> None:
         console.print(f"  SFTP (3PL)         {sftp['host']}:{sftp['port']}  files in {sftp['root']}")
     if "store" in running:
         store = running["store"]
-        console.print(f"  store              {store['orders']} orders, {store['first_day']} to {store['last_day']}")
+        console.print(
+            f"  store              {store['orders']} orders, {store['first_day']} to {store['last_day']}"
+        )
 
 
 def counts(console: Console, result: dict[str, int]) -> None:
-    """The run's counts as one table."""
-    table = Table(title="orders → warehouse", show_header=True)
-    for name in result:
-        table.add_column(name.replace("_", " "), justify="right")
-    table.add_row(*(str(v) for v in result.values()))
+    """The run's counts, one per row."""
+    table = Table(title="orders → warehouse", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in result.items():
+        table.add_row(name.replace("_", " "), f"{value:,}")
     console.print(table)
 
 
 def delivered_files(console: Console, root: Path) -> None:
-    """Every order file the 3PL has (waiting in inbound/ or already picked up into processed/)."""
-    table = Table(title=f"warehouse files under {root}")
+    """Every order file the 3PL has (in inbound/ or picked up into processed/) and what it answered."""
+    table = Table(title=f"SFTP folder {root}")
     table.add_column("folder")
     table.add_column("file")
     table.add_column("bytes", justify="right")
-    for folder in ("inbound", "processed"):
+    for folder in ("inbound", "processed", "outbound"):
         for path in sorted((root / folder).glob("*.csv")):
-            table.add_row(folder, path.name, str(path.stat().st_size))
+            table.add_row(folder, path.name, f"{path.stat().st_size:,}")
     console.print(table)
 
 
 def with_progress(console: Console, work: Callable[[], T]) -> T:
     """Run `work` with a live bar fed by `shoplines.progress` reports."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}"),
-               TimeElapsedColumn())  # fmt: skip
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed:,.0f}"), TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=True) as bar:
         tasks: dict[str, Any] = {}
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from prefect import get_run_logger
+from prefect.exceptions import MissingContextError
+
 from clients.sftp import SftpClient
 from clients.shopify import ShopifyClient, ThrottleBudget
+from clients.shopify_events import ClientEvent
 from shoplines.errors import ConfigError
 from shoplines.settings import Settings
 from shoplines.state.store import StateStore
@@ -31,7 +36,18 @@ def build_shopify(settings: Settings, budget: ThrottleBudget | None = None) -> S
         budget=budget or ThrottleBudget(time_scale=settings.shopify_time_scale),
         timeout=settings.shopify_timeout_seconds,
         deadline=settings.shopify_deadline_seconds,
+        on_event=log_client_event,
     )
+
+
+def log_client_event(event: ClientEvent) -> None:
+    """Shopify client events (retries, throttling, API version drift) go to the run's log."""
+    level = logging.WARNING if event.needs_notice else logging.INFO
+    try:
+        logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = get_run_logger()
+    except MissingContextError:  # outside a flow run
+        logger = logging.getLogger("shoplines.shopify")
+    logger.log(level, "Shopify: %s", event.message)
 
 
 def sftp_factory(settings: Settings) -> Callable[[], SftpClient]:
@@ -41,7 +57,9 @@ def sftp_factory(settings: Settings) -> Callable[[], SftpClient]:
     _require(settings.sftp_known_hosts, "sftp_known_hosts")
     known_hosts = Path(str(settings.sftp_known_hosts))
     if not known_hosts.is_file():
-        raise ConfigError(f"the SFTP known_hosts file {known_hosts} does not exist: pin the 3PL's host key first")
+        raise ConfigError(
+            f"the SFTP known_hosts file {known_hosts} does not exist: pin the 3PL's host key first"
+        )
     password = settings.sftp_password.get_secret_value() if settings.sftp_password else None
     return lambda: SftpClient(
         settings.sftp_host,
@@ -66,3 +84,17 @@ def warehouse_location(settings: Settings) -> str:
     _require(settings.warehouse_location_id, "warehouse_location_id")
     assert settings.warehouse_location_id is not None
     return settings.warehouse_location_id
+
+
+def preflight(settings: Settings) -> None:
+    """Fail before any run starts when the shop, the warehouse location or the SFTP server is not
+    configured."""
+    _require(settings.shop_domain, "shop_domain")
+    _require(settings.shopify_url, "shopify_url")
+    _require(settings.shopify_token, "shopify_token")
+    warehouse_location(settings)
+    if settings.sftp_password is None and settings.sftp_key_file is None:
+        raise ConfigError(
+            f"set SHOPLINES_SFTP_PASSWORD or SHOPLINES_SFTP_KEY_FILE for the 3PL's SFTP server: {HINT}"
+        )
+    sftp_factory(settings)

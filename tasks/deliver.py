@@ -1,15 +1,18 @@
-"""Thin I/O task: upload each warehouse file atomically and record it in the state database before and after."""
+"""Thin I/O task: upload each warehouse file atomically and record it in the state database before and
+after."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from clients.sftp import SftpClient, SftpTargetExists
+from shoplines.state.records import RecordType
 from shoplines.state.store import EntityVersion, FilePlan, StateStore
 from tasks.warehouse_file import WarehouseFile
 
@@ -30,9 +33,9 @@ def file_plan(target: Target, file: WarehouseFile, planned: pd.DataFrame) -> Fil
     entities = [
         EntityVersion(
             entity_id=str(by_legacy.at[row.order_id, "order_id"]),
-            entity_name=row.order_number,
+            entity_name=str(row.order_number),
             content_hash=str(by_legacy.at[row.order_id, "content_hash"]),
-            record_type=row.record_type,
+            record_type=cast(RecordType, row.record_type),
         )
         for row in file.orders.itertuples()
     ]
@@ -47,6 +50,7 @@ def file_plan(target: Target, file: WarehouseFile, planned: pd.DataFrame) -> Fil
 def deliver_files(
     files: list[WarehouseFile],
     planned: pd.DataFrame,
+    *,
     connect: Callable[[], SftpClient],
     state: StateStore,
     target: Target,
@@ -65,8 +69,12 @@ def deliver_files(
                 sftp.put_atomic(target.directory, file.name, file.content)
             except SftpTargetExists:
                 # Names are derived from content: the same file is already waiting in the inbound folder.
-                logger.warning("%s is already in %s: recorded as delivered, not sent again", file.name, target.directory)
+                logger.warning(
+                    "%s is already in %s: recorded as delivered, not sent again", file.name, target.directory
+                )
             state.confirm_file(target.shop_id, target.destination, file.name, remote)
-            logger.info("Delivered %s (%d rows, %d bytes) to %s", file.name, len(file.rows), len(file.content), remote)
+            logger.info(
+                "Delivered %s (%d rows, %d bytes) to %s", file.name, len(file.rows), len(file.content), remote
+            )
             delivered.append(file.name)
     return delivered

@@ -1,4 +1,5 @@
-"""Thin I/O task: pull the window's orders from Shopify (never cached — a re-run sees Shopify as it is now)."""
+"""Thin I/O task: pull the window's orders from Shopify (never cached — a re-run sees Shopify as it is
+now)."""
 
 from __future__ import annotations
 

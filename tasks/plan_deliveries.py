@@ -1,46 +1,63 @@
-"""Version each order by what the warehouse sees, and decide NEW / AMEND / CANCEL against what was delivered."""
+"""Version each order by what the warehouse sees, and decide NEW / AMEND / CANCEL against what was
+delivered."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, cast
 
 import pandas as pd
 from prefect import task
+
+from tasks.warehouse_file import phone_digits
 
 VERSION_ADDRESS = [
     "ship_to_name", "ship_to_company", "ship_to_address1", "ship_to_address2", "ship_to_city",
     "ship_to_province", "ship_to_postal_code", "ship_to_country", "ship_to_phone",
 ]  # fmt: skip
-ACTIONS = ["NEW", "AMEND", "CANCEL", "UNCHANGED", "SKIPPED"]
+ACTIONS = ["NEW", "AMEND", "CANCEL", "UNCHANGED", "HELD", "SKIPPED"]
+MONEY_RETURNED = ("REFUNDED", "VOIDED")  # after delivery these withdraw the order from the warehouse
 
 
 class Delivered(Protocol):
-    """What the state database remembers of the last delivered version of an order."""
+    """What the state database remembers of the last delivered version of an order (read-only)."""
 
-    content_hash: str
-    record_type: str
+    @property
+    def content_hash(self) -> str: ...
+
+    @property
+    def record_type(self) -> str: ...
 
 
 def _text(value: object) -> str:
-    return "" if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return (
+        "" if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) else str(value)
+    )
+
+
+def _address_part(name: str, value: object) -> str:
+    # The file carries the phone as digits only, so "+27 82 …" and "082…" formatting is no change.
+    return phone_digits(value) if name == "ship_to_phone" else _text(value)
 
 
 def content_hashes(orders: pd.DataFrame, ship_lines: pd.DataFrame) -> pd.Series:
     """SHA-256 per order of the fields the warehouse uses; tags, notes and fulfilment noise don't count."""
     lines_by_order = {
-        order_id: sorted((r.line_item_id, _text(r.sku), int(r.ship_quantity)) for r in group.itertuples())
+        order_id: sorted(
+            (r.line_item_id, _text(r.sku), int(cast(int, r.ship_quantity))) for r in group.itertuples()
+        )
         for order_id, group in ship_lines.groupby("order_id", sort=False)
     }
     hashes = {}
     for row in orders.itertuples():
         content = {
-            "lines": lines_by_order.get(row.order_id, []),
-            "ship_to": [_text(getattr(row, f)) for f in VERSION_ADDRESS],
+            "lines": lines_by_order.get(cast(str, row.order_id), []),
+            "ship_to": [_address_part(f, getattr(row, f)) for f in VERSION_ADDRESS],
             "method": _text(row.shipping_method),
-            "cancelled": bool(pd.notna(row.cancelled_at)),
+            "cancelled": bool(pd.notna(cast("datetime | None", row.cancelled_at))),  # a Timestamp or NaT
         }
         canonical = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
         hashes[row.Index] = hashlib.sha256(canonical.encode()).hexdigest()
@@ -54,22 +71,28 @@ def _action(eligible: bool, gone: bool, content_hash: str, last: Delivered | Non
         return "NEW" if eligible and content_hash != last.content_hash else "UNCHANGED"
     if gone:
         return "CANCEL"
-    return "AMEND" if content_hash != last.content_hash else "UNCHANGED"
+    if content_hash == last.content_hash:
+        return "UNCHANGED"
+    return "AMEND" if eligible else "HELD"
 
 
 @task(name="plan-deliveries")
-def plan_deliveries(orders: pd.DataFrame, ship_lines: pd.DataFrame, delivered: Mapping[str, Delivered]) -> pd.DataFrame:
+def plan_deliveries(
+    orders: pd.DataFrame, ship_lines: pd.DataFrame, delivered: Mapping[str, Delivered]
+) -> pd.DataFrame:
     """Add `content_hash` and `action` to each order.
 
     Never delivered: eligible orders are NEW, the rest SKIPPED (their reason kept). Delivered before: a
-    cancelled order, one with nothing left to ship or no longer paid becomes CANCEL; a changed version
-    AMEND; the same version UNCHANGED (never re-sent).
+    cancelled order, one with nothing left to ship or whose money went back (refunded, voided) becomes
+    CANCEL; a changed version AMEND; the same version UNCHANGED (never re-sent). A changed version that
+    is not eligible for another reason (put on hold, an edit left a balance to pay) is HELD: the
+    warehouse keeps what it has and the run says so, until the order is eligible again.
     """
     hashes = content_hashes(orders, ship_lines)
     has_lines = orders["order_id"].isin(ship_lines["order_id"])
-    gone = orders["cancelled_at"].notna() | ~has_lines | orders["reason"].str.startswith("payment ")
+    gone = orders["cancelled_at"].notna() | ~has_lines | orders["financial_status"].isin(MONEY_RETURNED)
     actions = [
         _action(bool(e), bool(g), h, delivered.get(oid))
-        for oid, e, g, h in zip(orders["order_id"], orders["eligible"], gone, hashes)
+        for oid, e, g, h in zip(orders["order_id"], orders["eligible"], gone, hashes, strict=True)
     ]
     return orders.assign(content_hash=hashes, action=pd.Categorical(actions, categories=ACTIONS))

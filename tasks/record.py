@@ -24,7 +24,9 @@ def quarantine(state: StateStore, target: Target, run_id: str, rejected: list[Re
     return stored
 
 
-def summarise(received: int, planned: pd.DataFrame, quarantined: int, files: list[str], rows: int) -> dict[str, int]:
+def summarise(
+    received: int, planned: pd.DataFrame, quarantined: int, files: list[str], rows: int
+) -> dict[str, int]:
     """The run's counts: every order received is accounted for exactly once."""
     actions = planned["action"].astype(str).value_counts()
     counts = {
@@ -35,13 +37,22 @@ def summarise(received: int, planned: pd.DataFrame, quarantined: int, files: lis
         "amended": int(actions.get("AMEND", 0)),
         "cancelled": int(actions.get("CANCEL", 0)),
         "unchanged": int(actions.get("UNCHANGED", 0)),
+        "held": int(actions.get("HELD", 0)),
         "not_eligible": int(actions.get("SKIPPED", 0)),
         "files": len(files),
         "rows": rows,
     }
     if counts["received"] != len(planned) + quarantined:
-        raise AssertionError(f"orders unaccounted for: received {received}, planned {len(planned)}, quarantined {quarantined}")
+        raise AssertionError(
+            f"orders unaccounted for: received {received}, planned {len(planned)}, quarantined {quarantined}"
+        )
     return counts
+
+
+def held_orders(planned: pd.DataFrame) -> list[str]:
+    """Orders changed after delivery that are not sent now, each with why (for the run log)."""
+    held = planned[planned["action"] == "HELD"]
+    return [f"{row.order_name} ({row.reason})" for row in held.itertuples()]
 
 
 def skip_reasons(planned: pd.DataFrame) -> dict[str, int]:

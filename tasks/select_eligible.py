@@ -31,8 +31,11 @@ def warehouse_quantities(fulfillment_lines: pd.DataFrame, location_id: str) -> p
     return mine.groupby("line_item_id")["total_quantity"].sum()
 
 
-def ship_lines(lines: pd.DataFrame, fulfillment_lines: pd.DataFrame, location_id: str, rule: EligibilityRule) -> pd.DataFrame:
-    """Lines the warehouse ships: assigned to its location, still wanted (current quantity), needing shipping."""
+def ship_lines(
+    lines: pd.DataFrame, fulfillment_lines: pd.DataFrame, location_id: str, rule: EligibilityRule
+) -> pd.DataFrame:
+    """Lines the warehouse ships: assigned to its location, still wanted (current quantity), needing
+    shipping."""
     assigned = warehouse_quantities(fulfillment_lines, location_id)
     out = lines.assign(ship_quantity=lines["line_item_id"].map(assigned).fillna(0).astype("int64"))
     out["ship_quantity"] = np.minimum(out["ship_quantity"], out["current_quantity"])
@@ -42,6 +45,18 @@ def ship_lines(lines: pd.DataFrame, fulfillment_lines: pd.DataFrame, location_id
     return out.loc[keep, SHIP_COLUMNS].reset_index(drop=True)
 
 
+def _fulfilled_before(fulfillment_lines: pd.DataFrame, location_id: str) -> tuple[pd.Index, pd.Index]:
+    """Orders whose warehouse units were all / partly fulfilled already (shipped by someone else)."""
+    here = fulfillment_lines[
+        (fulfillment_lines["location_id"] == location_id) & (fulfillment_lines["status"] != "CANCELLED")
+    ]
+    units = here.groupby("order_id")[["total_quantity", "remaining_quantity"]].sum()
+    shipped = units["total_quantity"] - units["remaining_quantity"]
+    every = units.index[(units["total_quantity"] > 0) & (units["remaining_quantity"] == 0)]
+    part = units.index[(shipped > 0) & (units["remaining_quantity"] > 0)]
+    return every, part
+
+
 def _on_hold(orders: pd.DataFrame, fulfillment_lines: pd.DataFrame, location_id: str) -> pd.Series:
     held_here = fulfillment_lines[
         (fulfillment_lines["location_id"] == location_id) & (fulfillment_lines["status"] == "ON_HOLD")
@@ -49,11 +64,23 @@ def _on_hold(orders: pd.DataFrame, fulfillment_lines: pd.DataFrame, location_id:
     return (orders["fulfillment_status"] == "ON_HOLD") | orders["order_id"].isin(held_here)
 
 
-def exclusion_reasons(orders: pd.DataFrame, shipping: pd.DataFrame, held: pd.Series, rule: EligibilityRule) -> pd.Series:
-    """Why each order is not for the warehouse ("" when it is), first reason wins."""
+def exclusion_reasons(
+    orders: pd.DataFrame,
+    shipping: pd.DataFrame,
+    held: pd.Series,
+    rule: EligibilityRule,
+    fulfilled: tuple[pd.Index, pd.Index] = (pd.Index([]), pd.Index([])),
+) -> pd.Series:
+    """Why each order is not for the warehouse ("" when it is); the last listed reason that applies wins."""
     reason = pd.Series("", index=orders.index, dtype="object")
     checks = [
         (~orders["order_id"].isin(shipping["order_id"]), "nothing for this warehouse to ship"),
+        (
+            orders["order_id"].isin(shipping.loc[shipping["sku"].fillna("").str.strip() == "", "order_id"]),
+            "a line for the warehouse has no SKU: needs a person",
+        ),
+        (orders["order_id"].isin(fulfilled[0]), "already fulfilled"),
+        (orders["order_id"].isin(fulfilled[1]), "partly fulfilled already: needs a person"),
         (held & rule.exclude_on_hold, "on hold"),
         (~orders["financial_status"].isin(rule.financial_statuses), "payment not complete"),
         (orders["cancelled_at"].notna() & rule.exclude_cancelled, "cancelled"),
@@ -68,10 +95,16 @@ def exclusion_reasons(orders: pd.DataFrame, shipping: pd.DataFrame, held: pd.Ser
 
 @task(name="select-eligible-orders")
 def select_eligible(
-    orders: pd.DataFrame, lines: pd.DataFrame, fulfillment_lines: pd.DataFrame, location_id: str, rule: EligibilityRule
+    orders: pd.DataFrame,
+    lines: pd.DataFrame,
+    fulfillment_lines: pd.DataFrame,
+    location_id: str,
+    rule: EligibilityRule,
 ) -> Selection:
     """Mark each order eligible or not (with the reason) and list the lines the warehouse ships."""
     shipping = ship_lines(lines, fulfillment_lines, location_id, rule)
-    reason = exclusion_reasons(orders, shipping, _on_hold(orders, fulfillment_lines, location_id), rule)
+    held = _on_hold(orders, fulfillment_lines, location_id)
+    fulfilled = _fulfilled_before(fulfillment_lines, location_id)
+    reason = exclusion_reasons(orders, shipping, held, rule, fulfilled)
     marked = orders.assign(eligible=reason == "", reason=reason)
     return Selection(marked, shipping)

@@ -1,4 +1,5 @@
-"""Flatten Shopify order payloads into typed frames; payloads that cannot be read are set aside, not dropped."""
+"""Flatten Shopify order payloads into typed frames; payloads that cannot be read are set aside, not
+dropped."""
 
 from __future__ import annotations
 

@@ -12,7 +12,9 @@ from schemas.orders import ShopifyFulfillmentLine, ShopifyLineItem, ShopifyOrder
 from tasks.transform_orders import OrderFrames, Payload, Rejected
 
 
-def _failures(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def _failures(
+    model: type[pa.DataFrameModel], frame: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Validate `frame`; return it coerced and the reasons per order_id (empty when all good)."""
     reasons: dict[str, list[str]] = defaultdict(list)
     try:
@@ -40,12 +42,16 @@ def _describe(case: pd.Series) -> str:
 
 def _currency_reasons(orders: pd.DataFrame, currency: str) -> dict[str, list[str]]:
     wrong = orders[orders["currency"] != currency]
-    return {oid: [f"currency is {cur}, the shop's is {currency}"] for oid, cur in zip(wrong.order_id, wrong.currency)}
+    return {
+        oid: [f"currency is {cur}, the shop's is {currency}"]
+        for oid, cur in zip(wrong.order_id, wrong.currency, strict=True)
+    }
 
 
 @task(name="validate-orders")
 def validate_orders(frames: OrderFrames, currency: str, payloads: dict[str, Payload]) -> OrderFrames:
-    """Schema and business checks; orders with any failing row (header, line or fulfilment) are rejected whole."""
+    """Schema and business checks; orders with any failing row (header, line or fulfilment) are rejected
+    whole."""
     orders, bad = _failures(ShopifyOrder, frames.orders)
     lines, bad_lines = _failures(ShopifyLineItem, frames.lines)
     fulfillment, bad_fulfillment = _failures(ShopifyFulfillmentLine, frames.fulfillment_lines)
@@ -53,7 +59,7 @@ def validate_orders(frames: OrderFrames, currency: str, payloads: dict[str, Payl
     for found in (bad, bad_lines, bad_fulfillment, _currency_reasons(frames.orders, currency)):
         for order_id, texts in found.items():
             reasons[order_id].extend(texts)
-    names = dict(zip(frames.orders.order_id, frames.orders.order_name))
+    names = dict(zip(frames.orders.order_id, frames.orders.order_name, strict=True))
     rejected = list(frames.rejected) + [
         Rejected(oid, names.get(oid), "; ".join(dict.fromkeys(texts)), payloads.get(oid, {}))
         for oid, texts in reasons.items()

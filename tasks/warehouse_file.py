@@ -14,12 +14,17 @@ from schemas.warehouse import FORMULA_STARTS, FREE_TEXT, WarehouseOrderRow
 from shoplines.money import format_cents
 
 COLUMNS = [
-    "record_type", "batch_id", "order_number", "order_id", "order_version", "order_date", "line_number", "sku",
-    "description", "quantity", "unit_price", "line_discount", "line_total", "currency", "shipping_method",
-    "ship_to_name", "ship_to_company", "ship_to_address1", "ship_to_address2", "ship_to_city", "ship_to_province",
-    "ship_to_postal_code", "ship_to_country", "ship_to_phone", "customer_email",
+    "record_type", "batch_id", "order_number", "order_id", "order_version", "order_date", "line_number",
+    "sku", "description", "quantity", "unit_price", "line_discount", "line_total", "currency",
+    "shipping_method", "ship_to_name", "ship_to_company", "ship_to_address1", "ship_to_address2",
+    "ship_to_city", "ship_to_province", "ship_to_postal_code", "ship_to_country", "ship_to_phone",
+    "customer_email",
 ]  # fmt: skip
-MONEY = {"unit_price": "unit_price_cents", "line_discount": "line_discount_cents", "line_total": "line_total_cents"}
+MONEY = {
+    "unit_price": "unit_price_cents",
+    "line_discount": "line_discount_cents",
+    "line_total": "line_total_cents",
+}
 PENDING_BATCH = "000000000000"
 
 
@@ -40,19 +45,26 @@ class WarehouseFile:
     @property
     def orders(self) -> pd.DataFrame:
         """One row per order version in the file (what the ledger records)."""
-        return self.rows.drop_duplicates("order_id")[["order_id", "order_number", "order_version", "record_type"]]
+        return self.rows.drop_duplicates("order_id")[
+            ["order_id", "order_number", "order_version", "record_type"]
+        ]
 
 
 def neutralise(value: object) -> str:
     """Make customer or staff text inert in spreadsheets: no line breaks, no leading formula character."""
-    text = "" if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) else str(value)
+    text = (
+        "" if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) else str(value)
+    )
     text = " ".join(text.replace("\r", " ").replace("\n", " ").split("\t")).strip()
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def phone_digits(value: object) -> str:
-    """Phone numbers as digits only ("+27 82 555 0101" -> "27825550101"): no leading "+" for a spreadsheet to read."""
-    text = "" if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) else str(value)
+    """Phone numbers as digits only ("+27 82 555 0101" -> "27825550101"): no leading "+" for a
+    spreadsheet to read."""
+    text = (
+        "" if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) else str(value)
+    )
     return "".join(ch for ch in text if ch.isdigit())
 
 
@@ -63,7 +75,8 @@ def _prorata(discount: pd.Series, shipped: pd.Series, ordered: pd.Series) -> pd.
 
 def _header(plan: pd.DataFrame, timezone: str) -> pd.DataFrame:
     head = plan[["order_id", "order_name", "legacy_id", "content_hash", "action", "currency", "email",
-                 "shipping_method", "processed_at", *[c for c in plan.columns if c.startswith("ship_to_")]]]  # fmt: skip
+                 "shipping_method", "processed_at",
+                 *[c for c in plan.columns if c.startswith("ship_to_")]]]  # fmt: skip
     return head.assign(
         order_date=head["processed_at"].dt.tz_convert(timezone).dt.strftime("%Y-%m-%d"),
         order_version=head["content_hash"].str[:12],
@@ -82,7 +95,13 @@ def warehouse_rows(plan: pd.DataFrame, ship_lines: pd.DataFrame, timezone: str) 
     )  # fmt: skip
     items["line_total_cents"] = items["unit_price_cents"] * items["quantity"] - items["line_discount_cents"]
     cancels = head[head["record_type"] == "CANCEL"].assign(
-        line_number=0, sku="", description="", quantity=0, unit_price_cents=0, line_discount_cents=0, line_total_cents=0
+        line_number=0,
+        sku="",
+        description="",
+        quantity=0,
+        unit_price_cents=0,
+        line_discount_cents=0,
+        line_total_cents=0,
     )
     rows = pd.concat([items, cancels], ignore_index=True).rename(
         columns={"order_name": "order_number", "legacy_id": "order_id_num", "email": "customer_email"}
@@ -99,16 +118,19 @@ def warehouse_rows(plan: pd.DataFrame, ship_lines: pd.DataFrame, timezone: str) 
 
 def batch_id(rows: pd.DataFrame) -> str:
     """Deterministic id of a set of order versions: the same content always gets the same batch id."""
-    keys = sorted(set(zip(rows["order_id"], rows["order_version"], rows["record_type"])))
+    keys = sorted(set(zip(rows["order_id"], rows["order_version"], rows["record_type"], strict=True)))
     return hashlib.sha256(repr(keys).encode()).hexdigest()[:12]
 
 
 def _chunks(rows: pd.DataFrame, max_lines: int) -> list[pd.DataFrame]:
     """Split into files of at most `max_lines` rows without splitting an order (a huge order gets its own)."""
-    chunks, current, size = [], [], 0
+    chunks: list[pd.DataFrame] = []
+    current: list[pd.DataFrame] = []
+    size = 0
     for _, group in rows.groupby("order_number", sort=False):
         if current and size + len(group) > max_lines:
-            chunks.append(pd.concat(current)); current, size = [], 0  # fmt: skip
+            chunks.append(pd.concat(current))
+            current, size = [], 0
         current.append(group)
         size += len(group)
     if current:
@@ -125,8 +147,9 @@ def render_csv(rows: pd.DataFrame) -> bytes:
     writer.writerows(table[COLUMNS].astype(str).itertuples(index=False, name=None))
     trailer = dict.fromkeys(COLUMNS, "")
     trailer |= {
-        "record_type": "TRAILER", "batch_id": rows["batch_id"].iloc[0], "order_number": str(rows["order_id"].nunique()),
-        "line_number": str(len(rows)), "quantity": str(int(rows["quantity"].sum())),
+        "record_type": "TRAILER", "batch_id": rows["batch_id"].iloc[0],
+        "order_number": str(rows["order_id"].nunique()), "line_number": str(len(rows)),
+        "quantity": str(int(rows["quantity"].sum())),
         "line_total": format_cents(int(rows["line_total_cents"].sum())),
     }  # fmt: skip
     writer.writerow(trailer.values())

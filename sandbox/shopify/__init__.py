@@ -1,0 +1,1 @@
+"""Shopify Admin GraphQL stand-in: a real HTTP server on loopback (see README.md)."""

@@ -31,14 +31,22 @@ def line(n: int, sku: str | None, qty: int, unit: str, *, discount: str = "0.00"
     }
 
 
-def fulfillment_order(n: int, location: str, items: list[tuple[int, int]], status: str = "OPEN") -> dict[str, Any]:
+def fulfillment_order(
+    n: int, location: str, items: list[tuple[int, int]], status: str = "OPEN", *, shipped: int = 0
+) -> dict[str, Any]:
+    """A fulfilment order at `location` for (line item, quantity) pairs; `shipped` units already gone
+    per line."""
     return {
         "id": f"gid://shopify/FulfillmentOrder/{n}",
         "status": status,
         "assignedLocation": {"location": {"id": location}},
         "lineItems": {
             "nodes": [
-                {"totalQuantity": q, "remainingQuantity": q, "lineItem": {"id": f"gid://shopify/LineItem/{li}"}}
+                {
+                    "totalQuantity": q,
+                    "remainingQuantity": q - min(shipped, q),
+                    "lineItem": {"id": f"gid://shopify/LineItem/{li}"},
+                }
                 for li, q in items
             ]
         },
@@ -74,16 +82,38 @@ def order(n: int = 1001, **overrides: Any) -> dict[str, Any]:
         "totalShippingPriceSet": money("60.00"),
         "totalRefundedSet": money("0.00"),
         "shippingAddress": {
-            "name": "Thandi Nkosi", "firstName": "Thandi", "lastName": "Nkosi", "company": None,
-            "address1": "12 Long Street", "address2": None, "city": "Cape Town", "province": "Western Cape",
-            "provinceCode": "WC", "zip": "8001", "country": "South Africa", "countryCodeV2": "ZA",
+            "name": "Thandi Nkosi",
+            "firstName": "Thandi",
+            "lastName": "Nkosi",
+            "company": None,
+            "address1": "12 Long Street",
+            "address2": None,
+            "city": "Cape Town",
+            "province": "Western Cape",
+            "provinceCode": "WC",
+            "zip": "8001",
+            "country": "South Africa",
+            "countryCodeV2": "ZA",
             "phone": "+27 82 555 0101",
-        },  # fmt: skip
-        "shippingLines": {"nodes": [{"title": "Courier Guy Overnight", "code": "overnight", "source": "shopify",
-                                     "originalPriceSet": money("60.00"), "discountedPriceSet": money("60.00"),
-                                     "taxLines": []}]},  # fmt: skip
-        "lineItems": {"nodes": [line(n * 10 + 1, "MUG-BLUE", 2, "115.00", discount="10.00"),
-                                line(n * 10 + 2, "TEE-BLK-M", 1, "109.00")]},  # fmt: skip
+        },
+        "shippingLines": {
+            "nodes": [
+                {
+                    "title": "Courier Guy Overnight",
+                    "code": "overnight",
+                    "source": "shopify",
+                    "originalPriceSet": money("60.00"),
+                    "discountedPriceSet": money("60.00"),
+                    "taxLines": [],
+                }
+            ]
+        },
+        "lineItems": {
+            "nodes": [
+                line(n * 10 + 1, "MUG-BLUE", 2, "115.00", discount="10.00"),
+                line(n * 10 + 2, "TEE-BLK-M", 1, "109.00"),
+            ]
+        },
         "fulfillmentOrders": {"nodes": [fulfillment_order(n, WAREHOUSE, [(n * 10 + 1, 2), (n * 10 + 2, 1)])]},
     }
     base.update(copy.deepcopy(overrides))

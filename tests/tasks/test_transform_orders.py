@@ -28,7 +28,8 @@ def test_flatten_gives_cents_and_utc_timestamps() -> None:
 
 def test_good_orders_pass_validation_whole() -> None:
     result = run([order(1001), order(1002)])
-    assert len(result.orders) == 2 and len(result.lines) == 4
+    assert len(result.orders) == 2
+    assert len(result.lines) == 4
     assert result.rejected == []
 
 
@@ -53,7 +54,8 @@ def test_schema_failures_reject_the_whole_order_and_keep_the_rest() -> None:
     assert set(result.lines["order_id"]) == {order(1001)["id"]}
     reasons = {r.entity_name: r.reason for r in result.rejected}
     assert "quantity" in reasons["#1005"]
-    assert "financial_status" in reasons["#1006"] and "PAID_IN_KIND" in reasons["#1006"]
+    assert "financial_status" in reasons["#1006"]
+    assert "PAID_IN_KIND" in reasons["#1006"]
     assert reasons["#1007"] == "currency is USD, the shop's is ZAR"
 
 

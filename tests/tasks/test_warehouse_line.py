@@ -32,7 +32,7 @@ def plan(raw: list[dict], delivered: dict | None = None) -> tuple[pd.DataFrame, 
 
 
 def actions(planned: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(planned["order_name"], planned["action"].astype(str)))
+    return dict(zip(planned["order_name"], planned["action"].astype(str), strict=True))
 
 
 @pytest.mark.parametrize(
@@ -54,8 +54,15 @@ def test_ineligible_orders_are_skipped_with_a_reason(overrides: dict, reason: st
 
 def test_only_warehouse_lines_that_ship_are_sent() -> None:
     gift_card = line(10013, "GIFT-500", 1, "500.00", ships=False)
-    items = {"nodes": [line(10011, "MUG-BLUE", 2, "115.00"), line(10012, "TEE-BLK-M", 1, "109.00"), gift_card]}
-    split = {"nodes": [fulfillment_order(1, WAREHOUSE, [(10011, 2), (10013, 1)]), fulfillment_order(2, STORE, [(10012, 1)])]}
+    items = {
+        "nodes": [line(10011, "MUG-BLUE", 2, "115.00"), line(10012, "TEE-BLK-M", 1, "109.00"), gift_card]
+    }
+    split = {
+        "nodes": [
+            fulfillment_order(1, WAREHOUSE, [(10011, 2), (10013, 1)]),
+            fulfillment_order(2, STORE, [(10012, 1)]),
+        ]
+    }
     planned, ship = plan([order(1001, lineItems=items, fulfillmentOrders=split)])
     assert planned.iloc[0]["action"] == "NEW"
     assert list(ship["sku"]) == ["MUG-BLUE"]
@@ -81,20 +88,56 @@ def test_cancellation_after_delivery_is_a_cancel_and_before_is_nothing() -> None
     assert actions(plan([cancelled])[0]) == {"#1001": "SKIPPED"}
 
 
+def shipped_here(shipped: int, status: str) -> dict:
+    return {"nodes": [fulfillment_order(1, WAREHOUSE, [(10011, 2), (10012, 1)], status, shipped=shipped)]}
+
+
+def test_orders_fulfilled_before_delivery_are_never_sent() -> None:
+    everything = order(
+        1001, fulfillmentOrders=shipped_here(2, "CLOSED"), displayFulfillmentStatus="FULFILLED"
+    )
+    part = order(1002, fulfillmentOrders=shipped_here(1, "IN_PROGRESS"))
+    planned, _ = plan([everything, part])
+    assert actions(planned) == {"#1001": "SKIPPED", "#1002": "SKIPPED"}
+    assert list(planned["reason"]) == ["already fulfilled", "partly fulfilled already: needs a person"]
+
+
+def test_the_warehouse_shipping_a_delivered_order_changes_nothing() -> None:
+    first, _ = plan([order(1001)])
+    sent = {first.iloc[0]["order_id"]: Sent(first.iloc[0]["content_hash"], "NEW")}
+    shipped = order(1001, fulfillmentOrders=shipped_here(2, "CLOSED"), displayFulfillmentStatus="FULFILLED")
+    assert actions(plan([shipped], sent)[0]) == {"#1001": "UNCHANGED"}
+
+
+def test_a_change_to_a_delivered_order_that_is_no_longer_eligible_is_held_not_cancelled() -> None:
+    first, _ = plan([order(1001)])
+    sent = {first.iloc[0]["order_id"]: Sent(first.iloc[0]["content_hash"], "NEW")}
+    more = {"nodes": [line(10011, "MUG-BLUE", 3, "115.00"), line(10012, "TEE-BLK-M", 1, "109.00")]}
+    split = {"nodes": [fulfillment_order(1, WAREHOUSE, [(10011, 3), (10012, 1)])]}
+    owing = order(1001, lineItems=more, fulfillmentOrders=split, displayFinancialStatus="PARTIALLY_PAID")
+    planned, _ = plan([owing], sent)
+    assert actions(planned) == {"#1001": "HELD"}
+    assert planned.iloc[0]["reason"] == "payment partially_paid"
+    refunded = order(1001, displayFinancialStatus="REFUNDED")
+    assert actions(plan([refunded], sent)[0]) == {"#1001": "CANCEL"}
+
+
 def test_rows_files_and_control_totals() -> None:
     planned, ship = plan([order(1001), order(1002)])
     rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
     files = build_files.fn(rows, max_lines=3, prefix="ORD", shop_domain="demo.myshopify.com")
     assert [len(f.rows) for f in files] == [2, 2]  # orders are never split across files
-    assert files[0].name.startswith("ORD_demo_") and files[0].name.endswith("_001.csv")
+    assert files[0].name.startswith("ORD_demo_")
+    assert files[0].name.endswith("_001.csv")
     assert len({f.batch_id for f in files}) == 1
     table = list(csv.reader(io.StringIO(files[0].content.decode())))
     header, body, trailer = table[0], table[1:-1], table[-1]
-    row = dict(zip(header, body[0]))
-    assert row["record_type"] == "NEW" and row["order_number"] == "#1001"
+    row = dict(zip(header, body[0], strict=True))
+    assert row["record_type"] == "NEW"
+    assert row["order_number"] == "#1001"
     assert (row["unit_price"], row["line_discount"], row["line_total"]) == ("115.00", "10.00", "220.00")
     assert row["order_date"] == "2026-10-14"
-    control = dict(zip(header, trailer))
+    control = dict(zip(header, trailer, strict=True))
     assert control["record_type"] == "TRAILER"
     assert (control["order_number"], control["line_number"], control["quantity"]) == ("1", "2", "3")
     assert control["line_total"] == "329.00"

@@ -1,0 +1,168 @@
+"""Shopify Admin GraphQL client: scopes, order counts and complete order pages for a time window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from clients import shopify_queries as q
+from clients.shopify_budget import ThrottleBudget
+from clients.shopify_errors import ShopifyQueryError, ShopifyScopeError
+from clients.shopify_events import ClientEvent, EventSink
+from clients.shopify_http import GraphQLSession
+from clients.shopify_nested import complete_order
+from clients.shopify_paging import Connection, Pager
+from clients.shopify_retry import RetryPolicy
+from clients.shopify_windows import OrderCount, OrderField, OrderWindow, SeenOrders, dedupe_orders, sort_key
+
+HISTORY_LIMIT = timedelta(days=60)  # older orders are invisible without read_all_orders
+ORDERS = Connection("OrdersPage", q.ORDERS_PAGE, ("orders",))
+OnPage = Callable[[int, int], None]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ShopifyClient:
+    """Reads one shop's orders through the Admin GraphQL API at a pinned version.
+
+    Args:
+        shop_url: ``https://{shop}.myshopify.com`` (or the sandbox's URL); token: Admin API token.
+        budget: The shop's throttle budget, shared by every client and thread using that shop.
+        timeout: Seconds per HTTP attempt; deadline: seconds per request across all its attempts.
+        retry: Backoff for retriable failures; max_page_size: cap on ``first`` (≤ 250).
+        transport: Optional httpx transport; on_event: receives every `ClientEvent`.
+        now: Current UTC time, for the 60-day history check (the sandbox passes its clock).
+    """
+
+    def __init__(
+        self,
+        shop_url: str,
+        token: str,
+        api_version: str = "2026-01",
+        *,
+        budget: ThrottleBudget,
+        timeout: float = 30.0,
+        deadline: float = 900.0,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe to share
+        max_page_size: int = 250,
+        transport: httpx.BaseTransport | None = None,
+        on_event: Callable[[ClientEvent], None] | None = None,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        base = shop_url.rstrip("/") if "://" in shop_url else f"https://{shop_url.rstrip('/')}"
+        self.endpoint = f"{base}/admin/api/{api_version}/graphql.json"
+        self.api_version = api_version
+        self._events = EventSink(on_event)
+        self._now = now
+        self._session = GraphQLSession(
+            self.endpoint, token, api_version, budget=budget, timeout=timeout, deadline=deadline,
+            retry=retry, transport=transport, events=self._events,
+        )  # fmt: skip
+        self._pager = Pager(self._session, max_page_size)
+
+    def __enter__(self) -> ShopifyClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._session.close()
+
+    @property
+    def warnings(self) -> list[ClientEvent]:
+        """API version mismatches and deprecations seen so far, each once, for a later notification."""
+        return list(self._events.warnings)
+
+    def granted_scopes(self) -> set[str]:
+        """The access scope handles granted to this app installation."""
+        data = self._session.execute("access scopes", q.ACCESS_SCOPES, lambda: {}).data
+        installation = data.get("currentAppInstallation")
+        if not isinstance(installation, dict) or not isinstance(installation.get("accessScopes"), list):
+            raise ShopifyQueryError(
+                "Shopify's answer about the app's access scopes has no accessScopes list."
+            )
+        return {str(scope["handle"]) for scope in installation["accessScopes"]}
+
+    def require_scopes(self, needed: Iterable[str], reason: str = "") -> None:
+        """Raise `ShopifyScopeError` naming every scope in ``needed`` that is not granted.
+
+        A ``write_x`` scope counts as ``read_x``, as Shopify grants reads with writes.
+        """
+        granted = self.granted_scopes()
+        granted |= {"read_" + s.removeprefix("write_") for s in granted if s.startswith("write_")}
+        missing = set(needed) - granted
+        if missing:
+            raise ShopifyScopeError(missing, reason)
+
+    def count_orders(
+        self, window: OrderWindow, field: OrderField = "processed_at", *, overlap: timedelta = timedelta(0)
+    ) -> OrderCount:
+        """Count the orders in ``window`` on ``field`` (uncapped: ``limit: null``)."""
+        self._check_history_access(window, overlap)
+        variables = {"query": window.search_query(field, overlap)}
+        data = self._session.execute("orders count", q.ORDERS_COUNT, lambda: variables).data
+        count = data.get("ordersCount")
+        if not isinstance(count, dict) or count.get("precision") not in ("EXACT", "AT_LEAST"):
+            raise ShopifyQueryError(f"Shopify's answer to the orders count is unusable: {count!r}.")
+        return OrderCount(int(count["count"]), count["precision"])
+
+    def iter_order_pages(
+        self,
+        window: OrderWindow,
+        *,
+        field: OrderField = "processed_at",
+        overlap: timedelta = timedelta(0),
+        on_page: OnPage | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield pages of complete orders in ``window``, sorted by ``field``.
+
+        Every nested connection (line items, shipping lines, fulfillment orders and their line
+        items) holds all its nodes as ``{"nodes": [...]}``. An order repeated on a later page is
+        yielded again only if its ``updatedAt`` is newer; `fetch_orders` keeps just the newest.
+
+        Args:
+            window: Half-open UTC window.
+            field: ``processed_at``, ``updated_at`` or ``created_at``.
+            overlap: Widens the start (for change-time windows).
+            on_page: Called after each page with (orders so far, points the page cost).
+
+        Raises:
+            ShopifyError: any failure; a partial result is never passed off as complete.
+        """
+        self._check_history_access(window, overlap)
+        variables = {"query": window.search_query(field, overlap), "sortKey": sort_key(field)}
+        seen, total = SeenOrders(), 0
+        for page in self._pager.pages(ORDERS, variables):
+            fresh = [order for order in page.nodes if seen.is_new(order)]
+            cost = page.cost + sum(complete_order(order, self._pager) for order in fresh)
+            total += len(fresh)
+            if on_page is not None:
+                on_page(total, cost)
+            if fresh:
+                yield fresh
+
+    def fetch_orders(
+        self,
+        window: OrderWindow,
+        *,
+        field: OrderField = "processed_at",
+        overlap: timedelta = timedelta(0),
+        on_page: OnPage | None = None,
+    ) -> list[dict[str, Any]]:
+        """All orders in ``window`` (see `iter_order_pages`), one copy per id, newest ``updatedAt``."""
+        pages = self.iter_order_pages(window, field=field, overlap=overlap, on_page=on_page)
+        return dedupe_orders(order for page in pages for order in page)
+
+    def _check_history_access(self, window: OrderWindow, overlap: timedelta) -> None:
+        # Shopify silently hides orders older than 60 days without read_all_orders: check up front.
+        start = window.query_start(overlap)
+        if self._now() - start > HISTORY_LIMIT:
+            reason = f"the window starts {start:%Y-%m-%d}, more than 60 days ago, and older orders are hidden"
+            self.require_scopes({"read_all_orders"}, reason)

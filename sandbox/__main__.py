@@ -1,0 +1,165 @@
+"""`python -m sandbox serve --home DIR`: the Shopify stand-in, the SFTP stand-in and the simulated 3PL.
+
+Writes ``DIR/sandbox.json`` (atomically, once everything listens) describing where each part listens,
+then serves until SIGTERM or SIGINT. Nothing here imports shoplines code: the sandbox is a stand-in for
+the outside world, and shared code would hide shared bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sandbox.clock import SandboxClock, iso, parse_instant
+from sandbox.sftp.files import write_atomic
+from sandbox.sftp.server import start_sftp_sandbox
+from sandbox.sftp.threepl import ThreePL
+from sandbox.shopify.generator import generate_store
+from sandbox.shopify.loader import load_orders_jsonl
+from sandbox.shopify.server import start_shopify_sandbox
+from sandbox.shopify.store import Store
+from sandbox.shopify.throttle import PLANS
+
+DESCRIPTION_FILE = "sandbox.json"
+API_VERSION = "2026-01"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve until SIGTERM")
+    serve.add_argument("--home", type=Path, required=True, help="folder for sandbox.json and the SFTP root")
+    serve.add_argument("--seed", type=int, default=42)
+    source = serve.add_mutually_exclusive_group()
+    source.add_argument("--orders", type=int, default=300, help="orders to generate")
+    source.add_argument("--orders-file", type=Path, action="append", help="JSON Lines of orders (repeatable)")
+    serve.add_argument("--start", type=parse_instant, help="sandbox clock start (UTC ISO instant)")
+    serve.add_argument("--time-scale", type=float, default=1.0, help="sandbox seconds per real second")
+    serve.add_argument("--plan", choices=sorted(PLANS), default="standard")
+    serve.add_argument("--shopify-port", type=int, default=0)
+    serve.add_argument("--sftp-port", type=int, default=0)
+    serve.add_argument("--no-sftp", action="store_true", help="serve Shopify only")
+    serve.add_argument(
+        "--ship-delay", type=float, default=5.0, help="3PL: seconds from acceptance to shipment"
+    )
+    return parser.parse_args(argv)
+
+
+def build_store(args: argparse.Namespace) -> tuple[Store, SandboxClock]:
+    """A generated store, or one loaded from recorded orders with the clock just after its last event."""
+    if args.orders_file:
+        store = load_orders_jsonl(args.orders_file, seed=args.seed)
+        start = args.start or _after_last_event(store)
+        return store, SandboxClock(start, scale=args.time_scale)
+    clock = SandboxClock(args.start, scale=args.time_scale)
+    return generate_store(args.seed, orders=args.orders, clock=clock), clock
+
+
+def _after_last_event(store: Store) -> datetime | None:
+    stamps = [parse_instant(o["updatedAt"]) for o in store.orders() if o.get("updatedAt")]
+    return max(stamps) + timedelta(hours=1) if stamps else None
+
+
+def store_summary(store: Store) -> dict[str, Any]:
+    """How many orders, and the first and last business day (processedAt in shop time)."""
+    zone = str(store.shop.get("ianaTimezone") or "Africa/Johannesburg")
+    days = sorted(
+        parse_instant(o["processedAt"]).astimezone(ZoneInfo(zone)).date()
+        for o in store.orders()
+        if o.get("processedAt")
+    )
+    return {
+        "orders": store.order_count(),
+        "first_day": days[0].isoformat() if days else None,
+        "last_day": days[-1].isoformat() if days else None,
+        "timezone": zone,
+        "currency": store.shop.get("currencyCode"),
+    }
+
+
+def serve(args: argparse.Namespace) -> int:
+    home: Path = args.home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    store, clock = build_store(args)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with ExitStack() as running:
+        shopify = start_shopify_sandbox(store, clock, port=args.shopify_port, plan=args.plan, seed=args.seed)
+        running.callback(shopify.stop)
+        description: dict[str, Any] = {
+            "pid": os.getpid(),
+            "started_at": iso(clock.now()),
+            "seed": args.seed,
+            "shopify": {
+                "url": shopify.url,
+                "admin_url": shopify.admin_url,
+                "shop": shopify.shop,
+                "token": shopify.token,
+                "api_version": API_VERSION,
+                "plan": args.plan,
+                "time_scale": args.time_scale,
+                "clock_start": iso(clock.start),
+                "warehouse_location_id": store.warehouse_location_id,
+            },
+            "store": store_summary(store),
+        }
+        if not args.no_sftp:
+            sftp_dir = home / "sftp"
+            sftp = start_sftp_sandbox(
+                sftp_dir / "root",
+                port=args.sftp_port,
+                host_key_path=sftp_dir / "ssh_host_ed25519_key",
+                known_hosts_path=sftp_dir / "known_hosts",
+            )
+            running.callback(sftp.stop)
+            threepl = ThreePL(sftp.root, ship_delay=args.ship_delay, seed=args.seed, journal_dir=sftp_dir)
+            threepl.start()
+            running.callback(threepl.stop)
+            description["sftp"] = {
+                "host": sftp.host,
+                "port": sftp.port,
+                "username": sftp.username,
+                "password": sftp.password,
+                "known_hosts": str(sftp.known_hosts),
+                "root": str(sftp.root),
+                "inbound": "inbound",
+                "outbound": "outbound",
+            }
+        write_atomic(home / DESCRIPTION_FILE, json.dumps(description, indent=2).encode(), mode=0o600)
+        print(f"sandbox ready: {home / DESCRIPTION_FILE}", flush=True)
+        for line in _listening(description):
+            print(line, flush=True)
+        stop.wait()
+    print("sandbox stopped", flush=True)
+    return 0
+
+
+def _listening(description: dict[str, Any]) -> Iterator[str]:
+    yield f"  shopify  {description['shopify']['url']}  ({description['shopify']['shop']})"
+    if "sftp" in description:
+        sftp = description["sftp"]
+        yield f"  sftp     {sftp['host']}:{sftp['port']}  {sftp['root']}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return serve(args)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

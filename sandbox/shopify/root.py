@@ -1,0 +1,167 @@
+"""QueryRoot and Mutation resolvers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLError, GraphQLResolveInfo
+
+from sandbox.clock import iso
+from sandbox.shopify.access import RequestContext
+from sandbox.shopify.connections import SortValue, paginate
+from sandbox.shopify.filters import compile_orders, compile_simple
+from sandbox.shopify.ids import parse_gid
+from sandbox.shopify.money import amount
+from sandbox.shopify.search import Compiled
+from sandbox.shopify.totals import nodes
+
+Node = dict[str, Any]
+
+
+def _text(value: Any) -> SortValue:
+    return (0, "") if value in (None, "") else (1, str(value).lower())
+
+
+def _digits(name: str) -> int:
+    digits = "".join(c for c in name if c.isdigit())
+    return int(digits) if digits else 0
+
+
+ORDER_SORT: dict[str, Callable[[Node], SortValue]] = {
+    "ID": lambda o: (1, 0),
+    "RELEVANCE": lambda o: (1, 0),
+    "CREATED_AT": lambda o: (1, o["createdAt"]),
+    "UPDATED_AT": lambda o: (1, o["updatedAt"]),
+    "PROCESSED_AT": lambda o: (1, o["processedAt"]),
+    "ORDER_NUMBER": lambda o: (1, _digits(o["name"])),
+    "TOTAL_PRICE": lambda o: (1, int(amount(o.get("totalPriceSet")) * 100)),
+    "CURRENT_TOTAL_PRICE": lambda o: (1, int(amount(o.get("currentTotalPriceSet")) * 100)),
+    "CUSTOMER_NAME": lambda o: _text((o.get("customer") or {}).get("displayName")),
+    "FINANCIAL_STATUS": lambda o: _text(o.get("displayFinancialStatus")),
+    "FULFILLMENT_STATUS": lambda o: _text(o.get("displayFulfillmentStatus")),
+    "DESTINATION": lambda o: _text(
+        " ".join(filter(None, [(o.get("shippingAddress") or {}).get(k) for k in ("country", "city")]))
+    ),
+    "PO_NUMBER": lambda o: _text(o.get("poNumber")),
+    "TOTAL_ITEMS_QUANTITY": lambda o: (1, sum(int(i["quantity"]) for i in nodes(o.get("lineItems")))),
+}
+
+
+def _ctx(info: GraphQLResolveInfo) -> RequestContext:
+    context: RequestContext = info.context
+    return context
+
+
+def _note_search(info: GraphQLResolveInfo, text: str | None, compiled: Compiled) -> None:
+    if compiled.warnings:
+        _ctx(info).search.append(
+            {"path": list(info.path.as_list()), "query": text, "warnings": compiled.warnings}
+        )
+
+
+def _matching_orders(info: GraphQLResolveInfo, text: str | None) -> list[Node]:
+    ctx = _ctx(info)
+    compiled = compile_orders(text, ctx.store.shop["ianaTimezone"])
+    _note_search(info, text, compiled)
+    return [o for o in ctx.store.orders() if ctx.visible(o) and compiled.predicate(o)]
+
+
+def resolve_orders(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    """``orders(first, after, last, before, reverse, sortKey, query)``."""
+    matching = _matching_orders(info, args.get("query"))
+    return paginate(matching, args, ORDER_SORT[args.get("sortKey") or "ID"])
+
+
+def resolve_orders_count(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    """``ordersCount(query, limit)``: capped at ``limit`` (``AT_LEAST``) unless ``limit: null``."""
+    count = len(_matching_orders(info, args.get("query")))
+    limit = args.get("limit")
+    if limit is not None and count > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": count, "precision": "EXACT"}
+
+
+def _by_gid(gid: str | None, kind: str) -> str:
+    parsed = parse_gid(gid or "")
+    if parsed is None or parsed[0] != kind:
+        # Observed shape of Shopify's coercion error for a malformed id.
+        raise GraphQLError(
+            f"Invalid global id '{gid}'",
+            extensions={"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"},
+        )
+    return str(gid)
+
+
+def resolve_order(_: Any, info: GraphQLResolveInfo, id: str) -> Node | None:
+    """``order(id)``: ``null`` if unknown or hidden by the 60-day gate."""
+    order = _ctx(info).store.get_order(_by_gid(id, "Order"))
+    return order if order is not None and _ctx(info).visible(order) else None
+
+
+def resolve_fulfillment_order(_: Any, info: GraphQLResolveInfo, id: str) -> Node | None:
+    """``fulfillmentOrder(id)``."""
+    store = _ctx(info).store
+    owner = store.owner_of(_by_gid(id, "FulfillmentOrder"))
+    return store.find(id) if owner is not None and _ctx(info).visible(owner) else None
+
+
+def lookup(kind: str) -> Callable[..., Node | None]:
+    """A ``thing(id)`` resolver for catalogue objects (locations, items, levels, variants)."""
+
+    def resolve(_: Any, info: GraphQLResolveInfo, id: str | None = None) -> Node | None:
+        store = _ctx(info).store
+        if id is None and kind == "Location":
+            return store.locations.get(store.warehouse_location_id or "")
+        if kind != "InventoryLevel":
+            _by_gid(id, kind)
+        return store.find(str(id))
+
+    return resolve
+
+
+def resolve_locations(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    """``locations(...)``: inactive ones only with ``includeInactive``."""
+    ctx = _ctx(info)
+    compiled = compile_simple(args.get("query"), ctx.store.shop["ianaTimezone"])
+    _note_search(info, args.get("query"), compiled)
+    found = [
+        loc
+        for loc in ctx.store.locations.values()
+        if (loc.get("isActive", True) or args.get("includeInactive")) and compiled.predicate(loc)
+    ]
+    by_name = args.get("sortKey") in (None, "NAME")
+    return paginate(found, args, (lambda loc: _text(loc["name"])) if by_name else (lambda loc: (1, 0)))
+
+
+def resolve_inventory_items(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    """``inventoryItems(first, after, query)``, ordered by id."""
+    ctx = _ctx(info)
+    compiled = compile_simple(args.get("query"), ctx.store.shop["ianaTimezone"], sku=True)
+    _note_search(info, args.get("query"), compiled)
+    found = [item for item in ctx.store.inventory_items.values() if compiled.predicate(item)]
+    return paginate(found, args, lambda item: (1, 0))
+
+
+def resolve_installation(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+    """``currentAppInstallation { accessScopes { handle } }``."""
+    scopes = sorted(_ctx(info).scopes)
+    return {
+        "id": "gid://shopify/AppInstallation/5550000000001",
+        "accessScopes": [{"handle": s} for s in scopes],
+    }
+
+
+def resolve_tags_add(_: Any, info: GraphQLResolveInfo, id: str, tags: list[str]) -> dict[str, Any]:
+    """``tagsAdd(id, tags)`` on an order (the one mutation, so the mutation cost path is real)."""
+    ctx = _ctx(info)
+    order = ctx.store.get_order(_by_gid(id, "Order"))
+    if order is None or not ctx.visible(order):
+        return {"node": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
+
+    def add(draft: Node) -> Node:
+        draft["tags"] = sorted({*draft.get("tags", []), *(t.strip() for t in tags if t.strip())})
+        draft["updatedAt"] = iso(ctx.now)
+        return draft
+
+    return {"node": ctx.store.mutate(order["id"], add), "userErrors": []}

@@ -1,0 +1,115 @@
+"""Recording a file's intent: the plan checks, the idempotency/conflict check and the inserts."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from shoplines.state.ledger import find_file
+from shoplines.state.models import Delivery, File
+from shoplines.state.records import RECORD_TYPES, FilePlan, StateConflict
+from shoplines.state.rows import chunks
+
+DeliveryKey = tuple[str, str, str]  # entity_id, content_hash, record_type
+
+
+def plan_keys(plan: FilePlan) -> set[DeliveryKey]:
+    """The delivery keys (within shop, line, destination) a plan would record."""
+    return {(e.entity_id, e.content_hash, e.record_type) for e in plan.entities}
+
+
+def check_plan(plan: FilePlan) -> None:
+    """Refuse a plan that could never be recorded.
+
+    Raises:
+        ValueError: an entity version is listed twice, or a record type is unknown.
+    """
+    if len(plan_keys(plan)) != len(plan.entities):
+        raise ValueError(f"{plan.file_name}: the plan lists an entity version more than once")
+    unknown = sorted({e.record_type for e in plan.entities} - set(RECORD_TYPES))
+    if unknown:
+        raise ValueError(f"{plan.file_name}: unknown record types {unknown}; expected one of {RECORD_TYPES}")
+
+
+def is_recorded(session: Session, plan: FilePlan) -> bool:
+    """Whether exactly this plan is already recorded.
+
+    Raises:
+        StateConflict: the file name, or one of its delivery keys, is recorded with other content.
+    """
+    wanted = plan_keys(plan)
+    _refuse_clashes(session, plan, wanted)
+    found = find_file(session, plan.shop_id, plan.destination, plan.file_name)
+    if found is None:
+        return False
+    same_file = (found.line, found.batch_id, found.sha256, found.size, found.row_count) == (
+        plan.line, plan.batch_id, plan.sha256, plan.size, plan.row_count,
+    )  # fmt: skip
+    stored = {(d.entity_id, d.content_hash, d.record_type) for d in _file_deliveries(session, plan)}
+    if not same_file or stored != wanted:
+        raise StateConflict(f"{plan.file_name} is already recorded for {plan.destination} with other content")
+    return True
+
+
+def _refuse_clashes(session: Session, plan: FilePlan, wanted: set[DeliveryKey]) -> None:
+    entity_ids = sorted({key[0] for key in wanted})
+    clashes = [
+        d
+        for d in _deliveries(session, plan, entity_ids)
+        if (d.entity_id, d.content_hash, d.record_type) in wanted and d.file_name != plan.file_name
+    ]
+    if clashes:
+        names = ", ".join(sorted(f"{d.entity_name} in {d.file_name}" for d in clashes)[:5])
+        raise StateConflict(f"{plan.file_name}: entity versions already recorded in other files: {names}")
+
+
+def _deliveries(session: Session, plan: FilePlan, entity_ids: Sequence[str]) -> Iterator[Delivery]:
+    for chunk in chunks(entity_ids):
+        yield from session.scalars(
+            select(Delivery).where(
+                Delivery.shop_id == plan.shop_id,
+                Delivery.line == plan.line,
+                Delivery.destination == plan.destination,
+                Delivery.entity_id.in_(chunk),
+            )
+        )
+
+
+def _file_deliveries(session: Session, plan: FilePlan) -> Iterable[Delivery]:
+    return session.scalars(
+        select(Delivery).where(
+            Delivery.shop_id == plan.shop_id,
+            Delivery.destination == plan.destination,
+            Delivery.file_name == plan.file_name,
+        )
+    )
+
+
+def insert_intent(session: Session, plan: FilePlan, run_id: str, now: datetime) -> None:
+    """Insert the file and its deliveries with status `intent`."""
+    common: dict[str, Any] = {
+        "shop_id": plan.shop_id,
+        "line": plan.line,
+        "destination": plan.destination,
+        "file_name": plan.file_name,
+        "status": "intent",
+        "created_at": now,
+    }
+    session.add(
+        File(
+            **common,
+            batch_id=plan.batch_id,
+            sha256=plan.sha256,
+            size=plan.size,
+            row_count=plan.row_count,
+            run_id=run_id,
+        )
+    )
+    session.flush()  # the file row must exist before the deliveries that reference it
+    if plan.entities:
+        session.execute(insert(Delivery), [common | dataclasses.asdict(e) for e in plan.entities])

@@ -1,0 +1,124 @@
+"""Plain dataclasses that go in and out of the state store, plus its errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+RunStatus = Literal["running", "completed", "failed"]
+FileStatus = Literal["intent", "delivered"]
+RecordType = Literal["NEW", "AMEND", "CANCEL", "REPLACEMENT"]
+
+RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed")
+FILE_STATUSES: tuple[str, ...] = ("intent", "delivered")
+RECORD_TYPES: tuple[str, ...] = ("NEW", "AMEND", "CANCEL", "REPLACEMENT")
+
+
+class StateError(Exception):
+    """The state database was asked for something it cannot do (unknown run, unknown file, bad URL)."""
+
+
+class StateConflict(StateError):
+    """A write contradicts what is already recorded; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntityVersion:
+    """One version of one Shopify entity placed in a file."""
+
+    entity_id: str
+    entity_name: str
+    content_hash: str
+    record_type: RecordType
+
+
+@dataclass(frozen=True, slots=True)
+class FilePlan:
+    """A file we are about to deliver and the entity versions it carries."""
+
+    shop_id: str
+    line: str
+    destination: str
+    file_name: str
+    batch_id: str
+    sha256: str
+    size: int
+    row_count: int
+    entities: list[EntityVersion] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveredVersion:
+    """The latest delivered version of an entity at a destination."""
+
+    entity_id: str
+    content_hash: str
+    record_type: RecordType
+    file_name: str
+    delivered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A row of `files`."""
+
+    shop_id: str
+    line: str
+    destination: str
+    file_name: str
+    batch_id: str
+    sha256: str
+    size: int
+    row_count: int
+    status: FileStatus
+    remote_path: str | None
+    run_id: str
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRow:
+    """A record we refused to deliver, and why (Decimal and date values in `payload` are stored as text)."""
+
+    entity_id: str | None
+    entity_name: str | None
+    reason: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRecord:
+    """A row of `quarantine`."""
+
+    id: int
+    shop_id: str
+    line: str
+    run_id: str
+    entity_id: str | None
+    entity_name: str | None
+    reason: str
+    payload: dict[str, Any]
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A row of `runs`."""
+
+    run_id: str
+    shop_id: str
+    line: str
+    selector: str
+    window_start: datetime
+    window_end: datetime
+    params: dict[str, Any]
+    status: RunStatus
+    counts: dict[str, int]
+    message: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    prefect_flow_run_id: str | None

@@ -1,0 +1,73 @@
+"""prefect.yaml: each deployment names a real flow with parameters it accepts; a Prefect server takes it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.schedules import CronSchedule
+
+from deployments import Deployment, load, problems
+
+
+@pytest.fixture(scope="module")
+def deployments() -> dict[str, Deployment]:
+    return {d.name: d for d in load()}
+
+
+def test_every_deployment_is_sound(deployments: dict[str, Deployment]) -> None:
+    assert set(deployments) == {"scheduled", "date-range"}
+    assert [p for d in deployments.values() for p in problems(d)] == []
+
+
+def test_the_schedule_runs_every_15_minutes_in_shop_time_one_run_at_a_time(
+    deployments: dict[str, Deployment],
+) -> None:
+    scheduled = deployments["scheduled"].spec
+    assert scheduled["schedules"] == [
+        {"cron": "*/15 * * * *", "timezone": "Africa/Johannesburg", "active": True}
+    ]
+    assert scheduled["parameters"] == {"lookback_days": 1}
+    assert scheduled["concurrency_limit"]["limit"] == 1
+    assert "schedules" not in deployments["date-range"].spec
+
+
+def test_a_parameter_the_flow_does_not_take_is_reported(deployments: dict[str, Deployment]) -> None:
+    broken = Deployment("broken", deployments["scheduled"].flow, {"parameters": {"days": 1}, "work_pool": {}})
+    assert problems(broken) == [
+        "broken: parameter 'days' is not accepted by orders-to-warehouse",
+        "broken: no work pool",
+    ]
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_the_prefect_server_accepts_the_deployments_as_written(deployments: dict[str, Deployment]) -> None:
+    for deployment in deployments.values():
+        spec = deployment.spec
+        runner = deployment.flow.to_deployment(
+            name=spec["name"],
+            parameters=spec.get("parameters") or {},
+            tags=spec.get("tags"),
+            description=spec.get("description"),
+            schedules=[
+                CronSchedule(cron=s["cron"], timezone=s["timezone"]) for s in spec.get("schedules", [])
+            ],
+        )
+        runner.apply()
+
+    async def read() -> dict[str, tuple[dict[str, object], list[str], dict[str, object]]]:
+        async with get_client() as client:
+            found = {}
+            for name in deployments:
+                stored = await client.read_deployment_by_name(f"orders-to-warehouse/{name}")
+                crons = [getattr(s.schedule, "cron", "") for s in stored.schedules]
+                found[name] = (stored.parameters, crons, stored.parameter_openapi_schema or {})
+            return found
+
+    stored = asyncio.run(read())
+    assert stored["scheduled"][0] == {"lookback_days": 1}
+    assert stored["scheduled"][1] == ["*/15 * * * *"]
+    assert stored["date-range"][1] == []
+    schema = stored["date-range"][2]
+    assert set(schema["properties"]) == {"date_from", "date_to", "by", "lookback_days"}  # type: ignore[call-overload]

@@ -1,0 +1,5 @@
+"""Flow tests: the line end to end on the Shopify sandbox and real SFTP servers, under one Prefect server."""
+
+from tests.support.sftp_targets import sftp_sandbox, sshd_server
+
+__all__ = ["sftp_sandbox", "sshd_server"]

@@ -1,0 +1,245 @@
+"""Orders → warehouse end to end: Shopify sandbox over HTTP, real OpenSSH sshd and the embedded SFTP
+server."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clients.sftp import SftpHostKeyError
+from flows.orders_to_warehouse import orders_to_warehouse
+from sandbox.sftp.server import RunningSftp, start_sftp_sandbox
+from sandbox.sftp.threepl import ThreePL
+from shoplines.state.store import StateStore
+from tests.clients.shopify_sandbox import Shop, running_shop
+from tests.support.sshd import SshdServer, write_ed25519_key
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+FIRST, LAST = date(2026, 7, 1), date(2026, 11, 2)  # every business day of the generated store
+_folders = itertools.count(1)
+
+
+@dataclass
+class Warehouse:
+    """Where the line delivers in one test: the SFTP settings and the local folder behind inbound/."""
+
+    env: dict[str, str]
+    inbound: Path
+
+    def files(self) -> list[Path]:
+        return sorted(self.inbound.glob("*.csv"))
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    with running_shop(seed=7, orders=40) as running:
+        yield running
+
+
+def sshd_warehouse(sshd: SshdServer) -> Warehouse:
+    inbound = sshd.root_dir / f"w{next(_folders):03d}" / "inbound"
+    inbound.mkdir(parents=True)
+    env = {"SFTP_HOST": sshd.host, "SFTP_PORT": str(sshd.port), "SFTP_USERNAME": sshd.username,
+           "SFTP_KEY_FILE": str(sshd.key_file), "SFTP_KNOWN_HOSTS": str(sshd.known_hosts),
+           "SFTP_INBOUND_DIR": str(inbound)}  # fmt: skip
+    return Warehouse(env, inbound)
+
+
+def sandbox_warehouse(box: RunningSftp) -> Warehouse:
+    folder = f"w{next(_folders):03d}"
+    (box.root / folder / "inbound").mkdir(parents=True)
+    env = {"SFTP_HOST": box.host, "SFTP_PORT": str(box.port), "SFTP_USERNAME": box.username,
+           "SFTP_PASSWORD": box.password, "SFTP_KNOWN_HOSTS": str(box.known_hosts),
+           "SFTP_INBOUND_DIR": f"{folder}/inbound"}  # fmt: skip
+    return Warehouse(env, box.root / folder / "inbound")
+
+
+@pytest.fixture(params=["sshd", "sandbox"])
+def warehouse(request: pytest.FixtureRequest) -> Warehouse:
+    if request.param == "sshd":
+        return sshd_warehouse(request.getfixturevalue("sshd_server"))
+    return sandbox_warehouse(request.getfixturevalue("sftp_sandbox"))
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, warehouse: Warehouse) -> None:
+    settings = {
+        "HOME": str(home),
+        "SHOP_DOMAIN": shop.running.shop,
+        "SHOPIFY_URL": shop.running.url,
+        "SHOPIFY_TOKEN": shop.running.token,
+        "SHOPIFY_TIME_SCALE": str(shop.clock.scale),
+        "SHOPIFY_TIMEOUT_SECONDS": "5",
+        "WAREHOUSE_LOCATION_ID": str(shop.store.warehouse_location_id),
+        **warehouse.env,
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(f"SHOPLINES_{name}", value)
+
+
+def read_file(path: Path) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """Data rows and the TRAILER row of a warehouse file, by column name."""
+    raw = path.read_bytes()
+    assert b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    assert rows[-1]["record_type"] == "TRAILER"
+    return rows[:-1], rows[-1]
+
+
+def delivered(files: list[Path]) -> dict[str, set[str]]:
+    """order number → record types seen, over all files."""
+    seen: dict[str, set[str]] = {}
+    for path in files:
+        for row in read_file(path)[0]:
+            seen.setdefault(row["order_number"], set()).add(row["record_type"])
+    return seen
+
+
+def run() -> dict[str, int]:
+    return orders_to_warehouse(FIRST, LAST)
+
+
+def truth_by_name(shop: Shop) -> dict[str, dict[str, Any]]:
+    return {o["name"]: o for o in shop.truth()}
+
+
+def test_first_run_delivers_each_eligible_order_once_and_a_rerun_delivers_nothing(
+    monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, warehouse: Warehouse
+) -> None:
+    configure(monkeypatch, home, shop, warehouse)
+    counts = run()
+    files = warehouse.files()
+    assert counts["received"] == len(shop.truth())
+    assert counts["new"] > 10
+    assert counts["files"] == len(files) == 1
+    assert not [p for p in warehouse.inbound.iterdir() if not p.name.endswith(".csv")]  # no temp files left
+    rows, trailer = read_file(files[0])
+    orders = {r["order_number"] for r in rows}
+    assert len(orders) == counts["new"] == int(trailer["order_number"])
+    assert len(rows) == counts["rows"] == int(trailer["line_number"])
+    assert sum(int(r["quantity"]) for r in rows) == int(trailer["quantity"])
+    truth = truth_by_name(shop)
+    for number in orders:  # everything sent is a real, paid, live order the warehouse has not shipped
+        order = truth[number]
+        assert not order["test"], number
+        assert order["cancelledAt"] is None, number
+        assert order["displayFinancialStatus"] in {"PAID", "AUTHORIZED", "PARTIALLY_REFUNDED"}, number
+        assert order["displayFulfillmentStatus"] not in {"FULFILLED", "ON_HOLD"}, number
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        assert [f.status for f in state.files(shop.running.shop, "warehouse-sftp")] == ["delivered"]
+
+    again = run()
+    assert again["files"] == again["new"] == again["amended"] == again["cancelled"] == 0
+    assert again["unchanged"] == counts["new"]
+    assert warehouse.files() == files
+
+
+def pick(shop: Shop, sent: set[str], count: int) -> list[dict[str, Any]]:
+    """Delivered orders nobody has shipped yet, with a line of two or more units first."""
+    truth = truth_by_name(shop)
+    candidates = sorted(
+        (truth[n] for n in sent if truth[n]["displayFulfillmentStatus"] == "UNFULFILLED"),
+        key=lambda o: -max(li["quantity"] for li in o["lineItems"]["nodes"]),
+    )
+    assert len(candidates) >= count, "the seeded store has too few unshipped orders for this test"
+    return candidates[:count]
+
+
+def test_changes_after_delivery_go_as_amend_or_cancel_and_tag_edits_are_not_resent(
+    monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, warehouse: Warehouse
+) -> None:
+    configure(monkeypatch, home, shop, warehouse)
+    run()
+    first_files = warehouse.files()
+    quantity, address, tagged, cancelled = pick(shop, set(delivered(first_files)), 4)
+    line = max(quantity["lineItems"]["nodes"], key=lambda li: li["quantity"])
+    assert line["quantity"] >= 2
+    shop.post(f"/orders/{quantity['legacyResourceId']}/edit",
+              {"lines": [{"id": line["id"], "quantity": line["quantity"] - 1}]})  # fmt: skip
+    shop.post(
+        f"/orders/{address['legacyResourceId']}/edit",
+        {"shipping_address": {"address1": "14 Long Street", "city": "Cape Town", "zip": "8001"}},
+    )
+    shop.post(
+        f"/orders/{tagged['legacyResourceId']}/edit", {"tags": ["vip", "gift-wrap"], "note": "call first"}
+    )
+    shop.post(f"/orders/{cancelled['legacyResourceId']}/cancel", {"reason": "CUSTOMER"})
+
+    counts = run()
+    new_files = [p for p in warehouse.files() if p not in first_files]
+    assert len(new_files) == counts["files"] == 1
+    assert delivered(new_files) == {
+        quantity["name"]: {"AMEND"},
+        address["name"]: {"AMEND"},
+        cancelled["name"]: {"CANCEL"},
+    }
+    assert (counts["amended"], counts["cancelled"], counts["new"]) == (2, 1, 0)
+    rows, _ = read_file(new_files[0])
+    changed = next(r for r in rows if r["order_number"] == quantity["name"] and r["sku"] == line["sku"])
+    assert int(changed["quantity"]) == line["quantity"] - 1
+    moved = {r["ship_to_address1"] for r in rows if r["order_number"] == address["name"]}
+    assert moved == {"14 Long Street"}
+
+    assert run()["files"] == 0  # and each change went exactly once
+
+
+def test_a_wrong_host_key_is_refused_and_nothing_is_recorded_as_delivered(
+    monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, warehouse: Warehouse, tmp_path: Path
+) -> None:
+    configure(monkeypatch, home, shop, warehouse)
+    host, port = warehouse.env["SFTP_HOST"], warehouse.env["SFTP_PORT"]
+    impostor = tmp_path / "known_hosts"
+    impostor.write_text(f"[{host}]:{port} {write_ed25519_key(tmp_path / 'other_key')}\n")
+    monkeypatch.setenv("SHOPLINES_SFTP_KNOWN_HOSTS", str(impostor))
+    with pytest.raises(SftpHostKeyError):
+        run()
+    assert warehouse.files() == []
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        assert state.files(shop.running.shop, "warehouse-sftp", status="delivered") == []
+        assert [r.status for r in state.runs(shop.running.shop, "orders-to-warehouse")] == ["failed"]
+
+
+def test_files_appear_whole_and_a_3pl_that_takes_them_at_once_is_fine(
+    monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, tmp_path: Path
+) -> None:
+    seen: list[tuple[str, bytes]] = []
+    lock = threading.Lock()
+
+    def grab(path: Path) -> None:  # runs inside the server the instant a file gets its final name
+        with lock:
+            seen.append((path.name, path.read_bytes()))
+
+    root = tmp_path / "sftp" / "root"
+    with start_sftp_sandbox(root, after_rename=grab) as box, ThreePL(root, poll_interval=0.05) as threepl:
+        configure(monkeypatch, home, shop, Warehouse(sandbox_warehouse_env(box), root / "inbound"))
+        counts = run()
+        threepl.process_once()
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        recorded = {f.file_name: f for f in state.files(shop.running.shop, "warehouse-sftp")}
+    assert counts["files"] == len(seen) == len(recorded) == 1
+    name, content = seen[0]
+    assert recorded[name].status == "delivered"
+    assert recorded[name].size == len(content)  # never a partial file under the final name
+    assert (root / "processed" / name).read_bytes() == content
+    assert (root / "outbound" / f"ACK_{name}").is_file()
+    assert not (root / "outbound" / f"ERR_{name}").exists()
+
+
+def sandbox_warehouse_env(box: RunningSftp) -> dict[str, str]:
+    return {"SFTP_HOST": box.host, "SFTP_PORT": str(box.port), "SFTP_USERNAME": box.username,
+            "SFTP_PASSWORD": box.password, "SFTP_KNOWN_HOSTS": str(box.known_hosts),
+            "SFTP_INBOUND_DIR": "inbound"}  # fmt: skip

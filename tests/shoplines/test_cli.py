@@ -1,0 +1,102 @@
+"""The `shoplines` command: one-line errors with exit codes, the background sandbox, and the demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shoplines.cli import main
+
+
+def shoplines(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--from", "2026-11-31", "--to", "2026-12-01"], "Invalid value for '--from'"),
+        (["--from", "2026-11-05", "--to", "2026-11-01"], "--to is before --from"),
+        (["--from", "2026-11-05"], "Missing option '--to'"),
+        (["--from", "2026-11-05", "--to", "2026-11-05", "--by", "created"], "Invalid value for '--by'"),
+    ],
+)
+def test_bad_input_is_one_clear_error_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = shoplines(["run", "orders-to-warehouse", *argv], capsys)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_run_without_a_shop_says_what_to_set_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHOPLINES_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # no .env here
+    code, _, err = shoplines(
+        ["run", "orders-to-warehouse", "--from", "2026-11-01", "--to", "2026-11-01"], capsys
+    )
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "error: SHOPLINES_SHOP_DOMAIN is not set: run `shoplines sandbox up` or configure a real shop "
+        "(see README, 'Connecting a real shop')"
+    ]
+
+
+def test_status_without_a_sandbox_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHOPLINES_HOME", str(tmp_path))
+    code, out, _ = shoplines(["sandbox", "status"], capsys)
+    assert code == 1
+    assert "no sandbox is running" in out
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, prefect_server: None) -> Iterator[dict[str, str]]:
+    """Environment for `shoplines` in a child process: its own home, and this session's Prefect server."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPLINES_")}
+    env |= {"SHOPLINES_HOME": str(tmp_path / "home"), "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+            "COLUMNS": "200"}  # fmt: skip
+    yield env
+    subprocess.run([sys.executable, "-c", "from shoplines.cli import main; main()", "sandbox", "down"],
+                   env=env, cwd=tmp_path, capture_output=True, timeout=60, check=False)  # fmt: skip
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", "from shoplines.cli import main; main()", *args]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_demo_delivers_files_into_the_sandbox_folder_and_the_sandbox_can_be_stopped(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    demo = run_cli(["demo", "--orders", "30"], cli_env, tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    root = tmp_path / "home" / "sftp" / "root"
+    sent = sorted((root / "inbound").glob("ORD_*.csv")) + sorted((root / "processed").glob("ORD_*.csv"))
+    assert len(sent) == 1
+    assert sent[0].name in demo.stdout
+    assert (root / "outbound" / f"ACK_{sent[0].name}").is_file()  # the simulated 3PL accepted it
+    assert "received" in demo.stdout
+    assert "Traceback" not in demo.stderr
+
+    status = run_cli(["sandbox", "status"], cli_env, tmp_path)
+    assert status.returncode == 0
+    assert "sandbox running" in status.stdout
+    down = run_cli(["sandbox", "down"], cli_env, tmp_path)
+    assert "sandbox stopped" in down.stdout
+    assert run_cli(["sandbox", "status"], cli_env, tmp_path).returncode == 1
+    assert not (tmp_path / "home" / "sandbox.json").exists()
