@@ -136,5 +136,7 @@ def test_a_fault_that_never_stops_ends_at_the_deadline(shop: Shop, rule: dict[st
     ):
         client.fetch_orders(window(shop))
     elapsed = time.monotonic() - began
-    assert elapsed < 1.5 + 0.3 + 1.0  # deadline, one in-flight timeout, set-up
+    # deadline + one in-flight timeout + set-up and a loaded machine's slack; without the deadline the
+    # 1,000 patient attempts would take well over a minute
+    assert elapsed < 1.5 + 0.3 + 4.0
     assert caught.value.attempts >= 2
