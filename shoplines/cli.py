@@ -54,19 +54,31 @@ def _home() -> Path:
 @sandbox_app.command("up")
 def sandbox_up(
     seed: Annotated[int, typer.Option(help="Seed of the generated store.")] = 42,
-    orders: Annotated[int, typer.Option(min=0, help="Number of generated orders.")] = 300,
-    orders_file: Annotated[
-        Path | None,
-        typer.Option(exists=True, dir_okay=False, help="Load the store's orders from JSON Lines instead."),
-    ] = None,
+    orders: Annotated[
+        str,
+        typer.Option(help="How many orders to generate, or a JSON Lines file of recorded orders to replay."),
+    ] = "300",
     time_scale: Annotated[float, typer.Option(min=0.001, help="Sandbox clock speed (1 = real time).")] = 1.0,
     plan: Annotated[Plan, typer.Option(help="Shopify plan whose API limits apply.")] = Plan.standard,
 ) -> None:
     """Start the sandbox in the background and record where it listens under SHOPLINES_HOME."""
     from shoplines import sandbox_control, views
 
-    options = sandbox_control.SandboxOptions(seed, orders, orders_file, time_scale, plan.value)
+    count, orders_file = _orders_option(orders)
+    options = sandbox_control.SandboxOptions(seed, count, orders_file, time_scale, plan.value)
     views.sandbox(console, sandbox_control.up(_home(), options))
+
+
+def _orders_option(value: str) -> tuple[int, Path | None]:
+    """`--orders 300` generates; `--orders recorded.jsonl` replays a file (which must exist)."""
+    if value.isdigit():
+        return int(value), None
+    path = Path(value)
+    if not path.is_file():
+        raise typer.BadParameter(
+            f"{value} is neither a number of orders nor a JSON Lines file", param_hint="--orders"
+        )
+    return 0, path
 
 
 @sandbox_app.command("down")

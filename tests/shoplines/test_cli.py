@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -100,3 +101,22 @@ def test_demo_delivers_files_into_the_sandbox_folder_and_the_sandbox_can_be_stop
     assert "sandbox stopped" in down.stdout
     assert run_cli(["sandbox", "status"], cli_env, tmp_path).returncode == 1
     assert not (tmp_path / "home" / "sandbox.json").exists()
+
+
+def test_the_sandbox_replays_recorded_orders_from_a_json_lines_file(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    from sandbox.shopify.generator import generate_store
+
+    recorded = tmp_path / "recorded.jsonl"
+    orders = list(generate_store(5, orders=3).orders())
+    recorded.write_text("".join(json.dumps(order) + "\n" for order in orders), encoding="utf-8")
+    up = run_cli(["sandbox", "up", "--orders", str(recorded)], cli_env, tmp_path)
+    assert up.returncode == 0, up.stderr
+    assert "3 orders" in up.stdout
+    running = json.loads((tmp_path / "home" / "sandbox.json").read_text())
+    assert running["store"]["orders"] == 3
+
+    missing = run_cli(["sandbox", "up", "--orders", "nowhere.jsonl"], cli_env, tmp_path)
+    assert missing.returncode == 2
+    assert "neither a number of orders nor a JSON Lines file" in missing.stderr
