@@ -14,6 +14,7 @@ help:
 	@echo "make test     run the test suite"
 	@echo "make lint     ruff (check + format)"
 	@echo "make typecheck mypy"
+	@echo "make chaos    seeded fault schedules end to end (CHAOS_RUNS=50)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -37,7 +38,11 @@ typecheck: install
 
 check: lint typecheck test
 
-chaos bench serve:
+CHAOS_RUNS ?= 50
+chaos: install
+	CHAOS_RUNS=$(CHAOS_RUNS) $(UV) run --frozen python -m chaos
+
+bench serve:
 	@echo "make $@: not built yet (see the open issues)"; exit 2
 
 clean:

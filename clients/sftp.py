@@ -7,7 +7,7 @@ import hashlib
 import io
 import posixpath
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -166,10 +166,18 @@ class SftpClient:
         Raises:
             SftpTargetExists: `directory/name` already exists (nothing is overwritten).
         """
+        self.upload_part(directory, name, data)
+        self.commit_part(directory, name)
+        return UploadReceipt(posixpath.join(directory, name), len(data), hashlib.sha256(data).hexdigest())
+
+    def upload_part(self, directory: str, name: str, data: bytes) -> str:
+        """First half of `put_atomic`: write `directory/name.part` and check its size; returns its path.
+
+        Readers ignore `.part` names, so this is not yet a delivery.
+        """
         if not name or "/" in name or name.endswith(PART_SUFFIX):
             raise ValueError(f"invalid upload name {name!r}")
-        final = posixpath.join(directory, name)
-        part = final + PART_SUFFIX
+        part = posixpath.join(directory, name) + PART_SUFFIX
         with self._errors(f"uploading {part}"):
             self._remove_if_present(part)
             with self._client.open(part, "wb") as remote:
@@ -179,8 +187,22 @@ class SftpClient:
             if size != len(data):
                 self._remove_if_present(part)
                 raise SftpTransientError(f"upload of {part} is {size} bytes on the server, sent {len(data)}")
-        self.rename(part, final, cleanup_src=True)
-        return UploadReceipt(final, len(data), hashlib.sha256(data).hexdigest())
+        return part
+
+    def commit_part(self, directory: str, name: str) -> None:
+        """Second half of `put_atomic`: rename `name.part` to `name`, the moment the file is delivered.
+
+        Raises:
+            SftpTargetExists: `directory/name` already exists; the `.part` is then removed.
+        """
+        final = posixpath.join(directory, name)
+        self.rename(final + PART_SUFFIX, final, cleanup_src=True)
+
+    def remove_part(self, directory: str, name: str) -> bool:
+        """Remove a leftover `directory/name.part`; False when there was none."""
+        part = posixpath.join(directory, name) + PART_SUFFIX
+        with self._errors(f"removing {part}"):
+            return self._remove_if_present(part)
 
     def rename(self, src: str, dst: str, *, cleanup_src: bool = False) -> None:
         """Rename `src` to `dst`, refusing to overwrite (SFTP `RENAME`, not posix-rename).
@@ -246,9 +268,12 @@ class SftpClient:
             raise RuntimeError("SftpClient is not connected: use `with SftpClient(...) as sftp:`")
         return self._sftp
 
-    def _remove_if_present(self, path: str) -> None:
-        with suppress(FileNotFoundError):
+    def _remove_if_present(self, path: str) -> bool:
+        try:
             self._client.remove(path)
+        except FileNotFoundError:
+            return False
+        return True
 
     def _pin_host_keys(self, ssh: paramiko.SSHClient) -> None:
         try:

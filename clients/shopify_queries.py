@@ -30,7 +30,7 @@ fragment ShippingLineFields on ShippingLine {
 LINE_ITEM_FIELDS = """
 fragment LineItemFields on LineItem {
   id sku name quantity currentQuantity requiresShipping taxable
-  originalUnitPriceSet { ...Money } discountedTotalSet { ...Money }
+  originalUnitPriceSet { ...Money } discountedTotalSet(withCodeDiscounts: true) { ...Money }
   taxLines { title rate priceSet { ...Money } }
   discountAllocations { allocatedAmountSet { ...Money } }
 }

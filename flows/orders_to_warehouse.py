@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow, get_run_logger
 
 from clients.shopify import ShopifyClient
-from shoplines.dates import BusinessWindow, Selector, business_window, today_in
-from shoplines.lines import eligibility_rule
+from shoplines.dates import BusinessWindow, Selector, business_window, change_window, today_in
+from shoplines.leasing import leased
+from shoplines.lines import WAREHOUSE_DESTINATION, eligibility_rule
 from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
 from shoplines.wiring import build_shopify, open_state, sftp_factory, warehouse_location
-from tasks.deliver import Target, deliver_files
+from tasks.deliver import Target, deliver_files, settle_unconfirmed
 from tasks.extract import fetch_orders
 from tasks.plan_deliveries import plan_deliveries
 from tasks.record import held_orders, quarantine, skip_reasons, summarise
@@ -26,31 +27,70 @@ MAX_LOOKBACK_DAYS = 31
 
 
 @flow(name=LINE)
-def orders_to_warehouse(
+def orders_to_warehouse(  # noqa: PLR0917 - a flow's parameters are its form in the Prefect UI
     date_from: date | None = None,
     date_to: date | None = None,
     by: Selector = "processed",
     lookback_days: int = 0,
+    redeliver: bool = False,
+    incremental: bool = False,
 ) -> dict[str, int]:
     """Send the warehouse every eligible order version it has not had yet, for shop days `date_from` to
-    `date_to` (inclusive). Without dates: today, and `lookback_days` days before it (for schedules)."""
+    `date_to` (inclusive). Without dates: today, and `lookback_days` days before it. `incremental` (the
+    schedule) reads orders changed since the watermark instead. `redeliver` re-sends versions the
+    warehouse already has, once, as REPLACEMENT records."""
     if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
         raise ValueError(f"lookback_days must be 0 to {MAX_LOOKBACK_DAYS}, not {lookback_days}")
     settings = load_settings()
-    today = today_in(settings.shop_timezone)
-    first = date_from or today - timedelta(days=lookback_days)
-    window = business_window(first, date_to or date_from or today, settings.shop_timezone, by)
-    target = Target(settings.shop_domain, LINE, "warehouse-sftp", settings.sftp_inbound_dir)
+    target = warehouse_target(settings)
     with build_shopify(settings) as shopify, open_state(settings) as state:
-        run_id = state.start_run(target.shop_id, LINE, by, window.start, window.end,
-                                 {"from": str(window.date_from), "to": str(window.date_to)})  # fmt: skip
+        if incremental:
+            window = since_watermark(state, settings, target.shop_id, lookback_days)
+        else:
+            today = today_in(settings.shop_timezone)
+            first = date_from or today - timedelta(days=lookback_days)
+            window = business_window(first, date_to or date_from or today, settings.shop_timezone, by)
+        run_id = state.start_run(target.shop_id, LINE, window.selector, window.start, window.end,
+                                 {"from": str(window.date_from), "to": str(window.date_to),
+                                  "incremental": incremental, "redeliver": redeliver})  # fmt: skip
         try:
-            counts = deliver_window(settings, shopify, state, window=window, target=target, run_id=run_id)
+            with leased(state, target.shop_id, LINE, (window.start, window.end), run_id=run_id,
+                        ttl=timedelta(seconds=settings.run_lease_seconds),
+                        wait=settings.run_lease_wait_seconds):  # fmt: skip
+                counts = deliver_window(
+                    settings, shopify, state, window=window, target=target, run_id=run_id, redeliver=redeliver
+                )
+                state.advance_watermark(target.shop_id, LINE, window.selector, window_start=window.start,
+                                        window_end=window.end, run_id=run_id)  # fmt: skip
         except BaseException as exc:
             state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
             raise
         state.finish_run(run_id, "completed", counts)
     return counts
+
+
+def warehouse_target(settings: Settings) -> Target:
+    """The 3PL's SFTP folders as the ledger names them."""
+    return Target(
+        settings.shop_domain,
+        LINE,
+        WAREHOUSE_DESTINATION,
+        settings.sftp_inbound_dir,
+        settings.sftp_archive_dir,
+        settings.sftp_processed_dir,
+        settings.sftp_outbound_dir,
+    )
+
+
+def since_watermark(
+    state: StateStore, settings: Settings, shop_id: str, lookback_days: int
+) -> BusinessWindow:
+    """Orders changed from the last fully completed window (or `lookback_days` ago) until now."""
+    mark = state.watermark(shop_id, LINE, "updated")
+    if mark is None:
+        first = today_in(settings.shop_timezone) - timedelta(days=lookback_days)
+        mark = business_window(first, first, settings.shop_timezone).start
+    return change_window(mark, datetime.now(UTC), settings.shop_timezone)
 
 
 def deliver_window(
@@ -61,9 +101,12 @@ def deliver_window(
     window: BusinessWindow,
     target: Target,
     run_id: str,
+    redeliver: bool = False,
 ) -> dict[str, int]:
     """The line's steps for one window; returns the run's counts."""
     logger = get_run_logger()
+    connect = sftp_factory(settings)
+    settle_unconfirmed(connect, state, target)
     raw = fetch_orders(shopify, window, timedelta(seconds=settings.window_overlap_seconds))
     payloads = {str(o.get("id")): o for o in raw if isinstance(o, dict)}
     frames = validate_orders(flatten_orders(raw), settings.shop_currency, payloads)
@@ -73,14 +116,12 @@ def deliver_window(
     delivered = state.delivered_versions(
         target.shop_id, LINE, target.destination, selection.orders["order_id"]
     )
-    planned = plan_deliveries(selection.orders, selection.ship_lines, delivered)
+    planned = plan_deliveries(selection.orders, selection.ship_lines, delivered, redeliver=redeliver)
     rows = warehouse_rows(planned, selection.ship_lines, settings.shop_timezone)
     files = build_files(
         rows, settings.warehouse_max_lines_per_file, settings.warehouse_file_prefix, target.shop_id
     )
-    sent = deliver_files(
-        files, planned, connect=sftp_factory(settings), state=state, target=target, run_id=run_id
-    )
+    sent = deliver_files(files, planned, connect=connect, state=state, target=target, run_id=run_id)
     counts = summarise(len(raw), planned, quarantined, sent, len(rows))
     logger.info("Left out: %s", skip_reasons(planned) or "none")
     if held := held_orders(planned):

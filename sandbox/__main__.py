@@ -15,12 +15,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sandbox.clock import SandboxClock, iso, parse_instant
+from sandbox.sftp.faults import SftpFaults
 from sandbox.sftp.files import write_atomic
 from sandbox.sftp.server import start_sftp_sandbox
 from sandbox.sftp.threepl import ThreePL
@@ -52,7 +54,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument(
         "--ship-delay", type=float, default=5.0, help="3PL: seconds from acceptance to shipment"
     )
+    serve.add_argument("--pickup-delay", type=float, default=0.0, help="3PL: seconds before it takes a file")
+    serve.add_argument(
+        "--pickup-jitter", type=float, default=0.0, help="3PL: up to this many seeded random seconds more"
+    )
+    serve.add_argument(
+        "--sftp-faults", type=_sftp_faults, default=SftpFaults(),
+        help='connection drops, e.g. "drop_write=0.1,drop_before_rename=0.05,drop_after_rename=0.05"',
+    )  # fmt: skip
     return parser.parse_args(argv)
+
+
+def _sftp_faults(text: str) -> SftpFaults:
+    try:
+        return SftpFaults.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def build_store(args: argparse.Namespace) -> tuple[Store, SandboxClock]:
@@ -121,9 +138,14 @@ def serve(args: argparse.Namespace) -> int:
                 port=args.sftp_port,
                 host_key_path=sftp_dir / "ssh_host_ed25519_key",
                 known_hosts_path=sftp_dir / "known_hosts",
+                faults=args.sftp_faults,
+                seed=args.seed,
             )
             running.callback(sftp.stop)
-            threepl = ThreePL(sftp.root, ship_delay=args.ship_delay, seed=args.seed, journal_dir=sftp_dir)
+            threepl = ThreePL(
+                sftp.root, ship_delay=args.ship_delay, pickup_delay=args.pickup_delay,
+                pickup_jitter=args.pickup_jitter, seed=args.seed, journal_dir=sftp_dir,
+            )  # fmt: skip
             threepl.start()
             running.callback(threepl.stop)
             description["sftp"] = {
@@ -135,6 +157,9 @@ def serve(args: argparse.Namespace) -> int:
                 "root": str(sftp.root),
                 "inbound": "inbound",
                 "outbound": "outbound",
+                "processed": "processed",
+                "archive": "archive",
+                "faults": asdict(args.sftp_faults),
             }
         write_atomic(home / DESCRIPTION_FILE, json.dumps(description, indent=2).encode(), mode=0o600)
         print(f"sandbox ready: {home / DESCRIPTION_FILE}", flush=True)

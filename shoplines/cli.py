@@ -14,6 +14,7 @@ from rich.console import Console
 
 from shoplines.cli_errors import explain
 from shoplines.dates import Selector
+from shoplines.lines import WAREHOUSE_DESTINATION
 from shoplines.settings import load_settings
 
 app = typer.Typer(
@@ -22,9 +23,11 @@ app = typer.Typer(
 sandbox_app = typer.Typer(
     help="The local stand-ins for Shopify and the 3PL's SFTP server.", no_args_is_help=True
 )
+ledger_app = typer.Typer(help="The delivery ledger: uploads that need a person.", no_args_is_help=True)
 run_app = typer.Typer(help="Run an integration line now.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(run_app, name="run")
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 
 DEMO_TIME_SCALE = 20.0  # the demo shop's clock runs 20x: Standard-plan pacing in seconds, not minutes
@@ -36,6 +39,13 @@ class By(StrEnum):
 
     processed = "processed"
     updated = "updated"
+
+
+class Outcome(StrEnum):
+    """How a person settles an unconfirmed upload."""
+
+    delivered = "delivered"
+    not_delivered = "not-delivered"
 
 
 class Plan(StrEnum):
@@ -109,6 +119,10 @@ def run_orders_to_warehouse(
     by: Annotated[By, typer.Option(help="Select by business date (processed) or change time (updated).")] = (
         By.processed
     ),
+    redeliver: Annotated[
+        bool,
+        typer.Option(help="Also re-send versions the warehouse already has, once, as REPLACEMENT records."),
+    ] = False,
 ) -> None:
     """Send the warehouse every eligible order version it has not had yet for the given days."""
     from shoplines import views
@@ -116,17 +130,54 @@ def run_orders_to_warehouse(
     if date_to < date_from:
         raise typer.BadParameter("--to is before --from", param_hint="--to")
     counts = views.with_progress(
-        console, lambda: _orders_to_warehouse(date_from.date(), date_to.date(), by.value)
+        console, lambda: _orders_to_warehouse(date_from.date(), date_to.date(), by.value, redeliver=redeliver)
     )
     views.counts(console, counts)
 
 
-def _orders_to_warehouse(date_from: date, date_to: date, by: Selector) -> dict[str, int]:
+def _orders_to_warehouse(
+    date_from: date, date_to: date, by: Selector, *, redeliver: bool = False
+) -> dict[str, int]:
     from flows.orders_to_warehouse import orders_to_warehouse
     from shoplines.wiring import preflight
 
     preflight(load_settings())
-    return orders_to_warehouse(date_from, date_to, by)
+    return orders_to_warehouse(date_from, date_to, by, redeliver=redeliver)
+
+
+@ledger_app.command("unresolved")
+def ledger_unresolved() -> None:
+    """Uploads an earlier run recorded but never confirmed, which a person has to settle."""
+    from shoplines import views
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        pending = state.unresolved_files(settings.shop_domain, WAREHOUSE_DESTINATION)
+    views.unresolved(console, pending)
+    if pending:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("resolve")
+def ledger_resolve(
+    file_name: Annotated[str, typer.Argument(help="The file, as `shoplines ledger unresolved` lists it.")],
+    outcome: Annotated[Outcome, typer.Option(help="What the 3PL says: it has the file, or it never got it.")],
+    note: Annotated[str, typer.Option(help="Who confirmed it and how (kept in the audit trail).")],
+    by: Annotated[str, typer.Option(help="Your name.")] = os.environ.get("USER", "ops"),
+) -> None:
+    """Settle an unconfirmed upload: `delivered` confirms it; `not-delivered` sends its orders again."""
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        names = {f.file_name for f in state.unresolved_files(settings.shop_domain, WAREHOUSE_DESTINATION)}
+        if file_name not in names:
+            raise typer.BadParameter(f"{file_name} is not an unresolved upload", param_hint="FILE_NAME")
+        state.resolve_file(settings.shop_domain, WAREHOUSE_DESTINATION, file_name,
+                           outcome="delivered" if outcome is Outcome.delivered else "not_delivered",
+                           resolved_by=by, note=note)  # fmt: skip
+    console.print(f"{file_name}: recorded as {outcome.value} by {by}")
 
 
 @app.command("demo")

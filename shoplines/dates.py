@@ -23,6 +23,7 @@ class BusinessWindow:
     start: datetime
     end: datetime
     timezone: str
+    exact: bool = False  # an instant-to-instant change window, not whole days
 
     @property
     def shopify_field(self) -> OrderField:
@@ -35,6 +36,10 @@ class BusinessWindow:
             f"{self.date_from}" if self.date_from == self.date_to else f"{self.date_from} to {self.date_to}"
         )
         what = "processed" if self.selector == "processed" else "changed"
+        if self.exact:
+            zone = ZoneInfo(self.timezone)
+            stamp = "%Y-%m-%d %H:%M:%S"
+            days = f"{self.start.astimezone(zone):{stamp}} to {self.end.astimezone(zone):{stamp}}"
         return f"orders {what} {days} ({self.timezone})"
 
 
@@ -54,6 +59,16 @@ def business_window(
     start = datetime.combine(date_from, time.min, tz).astimezone(UTC)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tz).astimezone(UTC)
     return BusinessWindow(date_from, date_to, selector, start, end, timezone)
+
+
+def change_window(start: datetime, end: datetime, timezone: str) -> BusinessWindow:
+    """Orders changed in `[start, end)` (UTC instants): what an incremental run since a watermark reads."""
+    if start.utcoffset() is None or end.utcoffset() is None:
+        raise ValueError("change windows need timezone-aware instants")
+    if end <= start:
+        raise ValueError(f"the change window ends ({end}) before it starts ({start})")
+    return BusinessWindow(shop_date(start, timezone), shop_date(end, timezone), "updated",
+                          start.astimezone(UTC), end.astimezone(UTC), timezone, exact=True)  # fmt: skip
 
 
 def shop_date(moment: datetime, timezone: str) -> date:

@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+WAREHOUSE_DESTINATION = "warehouse-sftp"  # the ledger's name for the 3PL's SFTP inbound folder
+
 
 class EligibilityRule(BaseModel):
     """Which orders the warehouse should receive (documented in the contract YAML)."""

@@ -37,7 +37,15 @@ class Settings(BaseSettings):
     shopify_time_scale: float = Field(1.0, description="Sandbox fast clock only: waits are divided by it.")
     shop_timezone: str = "Africa/Johannesburg"
     shop_currency: str = "ZAR"
-    window_overlap_seconds: int = 300
+    window_overlap_seconds: int = Field(
+        300, description="Change windows start this much before the watermark."
+    )
+    run_lease_seconds: int = Field(3600, ge=60, description="How long a run may hold its line's window.")
+    run_lease_wait_seconds: float = Field(
+        120.0,
+        ge=0,
+        description="PostgreSQL: wait this long for an overlapping run to finish (SQLite refuses).",
+    )
 
     warehouse_location_id: str | None = Field(None, description="gid of the location the 3PL ships from.")
     warehouse_max_lines_per_file: int = Field(5000, ge=1)
@@ -49,7 +57,14 @@ class Settings(BaseSettings):
     sftp_password: SecretStr | None = None
     sftp_key_file: Path | None = None
     sftp_known_hosts: Path | None = None
-    sftp_inbound_dir: str = "inbound"
+    sftp_inbound_dir: str = Field(
+        "inbound", description="The 3PL's inbound folder: files are delivered here."
+    )
+    sftp_archive_dir: str | None = Field(
+        "archive", description="Our copy of every delivered file (optional)."
+    )
+    sftp_processed_dir: str | None = Field("processed", description="Where the 3PL moves files it took.")
+    sftp_outbound_dir: str | None = Field("outbound", description="Where the 3PL writes ACK_/ERR_ answers.")
     sftp_timeout_seconds: float = 30.0
 
     @classmethod
@@ -107,6 +122,9 @@ def sandbox_settings(info: dict[str, Any]) -> dict[str, Any]:
             "sftp_password": sftp["password"],
             "sftp_known_hosts": sftp["known_hosts"],
             "sftp_inbound_dir": sftp.get("inbound", "inbound"),
+            "sftp_archive_dir": sftp.get("archive"),
+            "sftp_processed_dir": sftp.get("processed"),
+            "sftp_outbound_dir": sftp.get("outbound"),
         }
     return {k: v for k, v in values.items() if v is not None}
 

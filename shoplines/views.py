@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +50,25 @@ def delivered_files(console: Console, root: Path) -> None:
         for path in sorted((root / folder).glob("*.csv")):
             table.add_row(folder, path.name, f"{path.stat().st_size:,}")
     console.print(table)
+
+
+def unresolved(console: Console, files: Sequence[Any]) -> None:
+    """Uploads waiting for a person, with what to do."""
+    if not files:
+        console.print("no unresolved uploads")
+        return
+    table = Table(title="uploads an earlier run did not confirm")
+    table.add_column("file", no_wrap=True, min_width=max(len(f.file_name) for f in files))
+    for column in ("recorded at", "rows", "run"):
+        table.add_column(column)
+    for f in files:
+        table.add_row(f.file_name, f"{f.created_at:%Y-%m-%d %H:%M}", str(f.row_count), f.run_id)
+    console.print(table)
+    console.print(
+        "Ask the 3PL whether it has each file, then: "
+        "shoplines ledger resolve FILE --outcome delivered|not-delivered "
+        '--note "who confirmed it"'
+    )
 
 
 def with_progress(console: Console, work: Callable[[], T]) -> T:

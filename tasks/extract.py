@@ -1,22 +1,22 @@
-"""Thin I/O task: pull the window's orders from Shopify (never cached — a re-run sees Shopify as it is
-now)."""
+"""Thin I/O task: pull the window's orders from Shopify. Its result is reused only by a retry of the same
+flow run (`tasks.caching`): a new run always sees Shopify as it is now."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 
 from clients.shopify import OrderWindow, ShopifyClient
 from shoplines import progress
 from shoplines.dates import BusinessWindow
+from tasks.caching import PER_RUN
 from tasks.transform_orders import Payload
 
 REQUIRED_SCOPES = ("read_orders",)
 
 
-@task(name="fetch-orders", cache_policy=NO_CACHE)
+@task(name="fetch-orders", **PER_RUN)
 def fetch_orders(client: ShopifyClient, window: BusinessWindow, overlap: timedelta) -> list[Payload]:
     """All orders in the window, every nested list complete, de-duplicated by id (newest kept)."""
     logger = get_run_logger()

@@ -12,13 +12,14 @@ from typing import Protocol, cast
 import pandas as pd
 from prefect import task
 
+from tasks.caching import PER_RUN
 from tasks.warehouse_file import phone_digits
 
 VERSION_ADDRESS = [
     "ship_to_name", "ship_to_company", "ship_to_address1", "ship_to_address2", "ship_to_city",
     "ship_to_province", "ship_to_postal_code", "ship_to_country", "ship_to_phone",
 ]  # fmt: skip
-ACTIONS = ["NEW", "AMEND", "CANCEL", "UNCHANGED", "HELD", "SKIPPED"]
+ACTIONS = ["NEW", "AMEND", "CANCEL", "REPLACEMENT", "UNCHANGED", "HELD", "SKIPPED"]
 MONEY_RETURNED = ("REFUNDED", "VOIDED")  # after delivery these withdraw the order from the warehouse
 
 
@@ -64,7 +65,7 @@ def content_hashes(orders: pd.DataFrame, ship_lines: pd.DataFrame) -> pd.Series:
     return pd.Series(hashes, index=orders.index, dtype="object")
 
 
-def _action(eligible: bool, gone: bool, content_hash: str, last: Delivered | None) -> str:
+def _action(eligible: bool, gone: bool, content_hash: str, last: Delivered | None, redeliver: bool) -> str:
     if last is None:
         return "NEW" if eligible else "SKIPPED"
     if last.record_type == "CANCEL":
@@ -72,13 +73,18 @@ def _action(eligible: bool, gone: bool, content_hash: str, last: Delivered | Non
     if gone:
         return "CANCEL"
     if content_hash == last.content_hash:
-        return "UNCHANGED"
+        again = redeliver and eligible and last.record_type != "REPLACEMENT"  # one re-send per version
+        return "REPLACEMENT" if again else "UNCHANGED"
     return "AMEND" if eligible else "HELD"
 
 
-@task(name="plan-deliveries")
+@task(name="plan-deliveries", **PER_RUN)
 def plan_deliveries(
-    orders: pd.DataFrame, ship_lines: pd.DataFrame, delivered: Mapping[str, Delivered]
+    orders: pd.DataFrame,
+    ship_lines: pd.DataFrame,
+    delivered: Mapping[str, Delivered],
+    *,
+    redeliver: bool = False,
 ) -> pd.DataFrame:
     """Add `content_hash` and `action` to each order.
 
@@ -86,13 +92,15 @@ def plan_deliveries(
     cancelled order, one with nothing left to ship or whose money went back (refunded, voided) becomes
     CANCEL; a changed version AMEND; the same version UNCHANGED (never re-sent). A changed version that
     is not eligible for another reason (put on hold, an edit left a balance to pay) is HELD: the
-    warehouse keeps what it has and the run says so, until the order is eligible again.
+    warehouse keeps what it has and the run says so, until the order is eligible again. With `redeliver`
+    (ops asked for it), an unchanged eligible version goes once more as REPLACEMENT; a version already
+    re-sent stays UNCHANGED.
     """
     hashes = content_hashes(orders, ship_lines)
     has_lines = orders["order_id"].isin(ship_lines["order_id"])
     gone = orders["cancelled_at"].notna() | ~has_lines | orders["financial_status"].isin(MONEY_RETURNED)
     actions = [
-        _action(bool(e), bool(g), h, delivered.get(oid))
+        _action(bool(e), bool(g), h, delivered.get(oid), redeliver)
         for oid, e, g, h in zip(orders["order_id"], orders["eligible"], gone, hashes, strict=True)
     ]
     return orders.assign(content_hash=hashes, action=pd.Categorical(actions, categories=ACTIONS))

@@ -36,6 +36,7 @@ def summarise(
         "new": int(actions.get("NEW", 0)),
         "amended": int(actions.get("AMEND", 0)),
         "cancelled": int(actions.get("CANCEL", 0)),
+        "replaced": int(actions.get("REPLACEMENT", 0)),
         "unchanged": int(actions.get("UNCHANGED", 0)),
         "held": int(actions.get("HELD", 0)),
         "not_eligible": int(actions.get("SKIPPED", 0)),

@@ -9,6 +9,7 @@ import pandas as pd
 from prefect import task
 
 from shoplines.lines import EligibilityRule
+from tasks.caching import PER_RUN
 
 SHIP_COLUMNS = [
     "order_id", "line_item_id", "position", "sku", "name", "ship_quantity", "quantity",
@@ -93,7 +94,7 @@ def exclusion_reasons(
     return reason
 
 
-@task(name="select-eligible-orders")
+@task(name="select-eligible-orders", **PER_RUN)
 def select_eligible(
     orders: pd.DataFrame,
     lines: pd.DataFrame,

@@ -12,6 +12,7 @@ from prefect import task
 
 from schemas.orders import ShopifyFulfillmentLine, ShopifyLineItem, ShopifyOrder
 from shoplines.money import MoneyError, to_cents
+from tasks.caching import PER_RUN
 
 Payload = dict[str, Any]
 
@@ -150,7 +151,7 @@ def _reason(exc: Exception) -> str:
     return f"unreadable payload ({type(exc).__name__}: {exc})"
 
 
-@task(name="flatten-orders")
+@task(name="flatten-orders", **PER_RUN)
 def flatten_orders(raw: list[Payload]) -> OrderFrames:
     """Orders → frames (orders, line items, fulfilment lines); unreadable orders become `Rejected`."""
     orders, lines, fulfillment, rejected = [], [], [], []

@@ -9,6 +9,7 @@ import pandera.pandas as pa
 from prefect import task
 
 from schemas.orders import ShopifyFulfillmentLine, ShopifyLineItem, ShopifyOrder
+from tasks.caching import PER_RUN
 from tasks.transform_orders import OrderFrames, Payload, Rejected
 
 
@@ -48,7 +49,7 @@ def _currency_reasons(orders: pd.DataFrame, currency: str) -> dict[str, list[str
     }
 
 
-@task(name="validate-orders")
+@task(name="validate-orders", **PER_RUN)
 def validate_orders(frames: OrderFrames, currency: str, payloads: dict[str, Payload]) -> OrderFrames:
     """Schema and business checks; orders with any failing row (header, line or fulfilment) are rejected
     whole."""

@@ -12,6 +12,7 @@ from prefect import task
 
 from schemas.warehouse import FORMULA_STARTS, FREE_TEXT, WarehouseOrderRow
 from shoplines.money import format_cents
+from tasks.caching import PER_RUN
 
 COLUMNS = [
     "record_type", "batch_id", "order_number", "order_id", "order_version", "order_date", "line_number",
@@ -84,10 +85,10 @@ def _header(plan: pd.DataFrame, timezone: str) -> pd.DataFrame:
     )
 
 
-@task(name="map-warehouse-rows")
+@task(name="map-warehouse-rows", **PER_RUN)
 def warehouse_rows(plan: pd.DataFrame, ship_lines: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """One row per line to ship for NEW/AMEND orders, one row per CANCEL; free text neutralised."""
-    head = _header(plan[plan["action"].isin(["NEW", "AMEND", "CANCEL"])], timezone)
+    """One row per line to ship (NEW, AMEND, REPLACEMENT), one row per CANCEL; free text neutralised."""
+    head = _header(plan[plan["action"].isin(["NEW", "AMEND", "REPLACEMENT", "CANCEL"])], timezone)
     items = head[head["record_type"] != "CANCEL"].merge(ship_lines, on="order_id", how="inner")
     items = items.assign(
         line_number=items["position"], description=items["name"], quantity=items["ship_quantity"],
@@ -156,7 +157,7 @@ def render_csv(rows: pd.DataFrame) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-@task(name="build-warehouse-files")
+@task(name="build-warehouse-files", **PER_RUN)
 def build_files(rows: pd.DataFrame, max_lines: int, prefix: str, shop_domain: str) -> list[WarehouseFile]:
     """Give the rows their batch id, split them into files, validate and render each file."""
     if rows.empty:

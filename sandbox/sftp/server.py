@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import errno
-import hmac
 import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import BinaryIO, Self, cast
 
 import asyncssh
 
+from sandbox.sftp.auth import PasswordServer
+from sandbox.sftp.faults import FaultDice, SftpFaults, is_part
 from sandbox.sftp.files import known_hosts_line, load_or_create_host_key, write_atomic
 from sandbox.sftp.loop_thread import LoopThread
 
@@ -22,13 +23,30 @@ AfterRename = Callable[[Path], None]
 
 
 class _WarehouseSftp(asyncssh.SFTPServer):
-    """Chrooted SFTP whose RENAME never overwrites, atomically (link + unlink, like OpenSSH's server)."""
+    """Chrooted SFTP whose RENAME never overwrites, atomically (link + unlink, like OpenSSH's server).
 
-    def __init__(self, chan: asyncssh.SSHServerChannel, root: Path, after_rename: AfterRename | None) -> None:
+    With `dice`, it may drop the whole connection during a `.part` write or around a RENAME (`faults.py`).
+    """
+
+    def __init__(
+        self, chan: asyncssh.SSHServerChannel, root: Path, after_rename: AfterRename | None,
+        dice: FaultDice | None,
+    ) -> None:  # fmt: skip
         super().__init__(chan, chroot=os.fsencode(root))
-        self._after_rename = after_rename
+        self._after_rename, self._dice = after_rename, dice
+
+    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        name = getattr(file_obj, "name", "")
+        if self._dice is not None and is_part(name) and self._dice.roll("drop_write"):
+            written = _write_at(file_obj, offset, data[: len(data) // 2])
+            self._drop()
+            return written
+        return _write_at(file_obj, offset, data)
 
     def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        if self._dice is not None and self._dice.roll("drop_before_rename"):
+            self._drop()
+            return
         old, new = self.map_path(oldpath), self.map_path(newpath)
         if os.path.isdir(old):
             if os.path.lexists(new):
@@ -39,31 +57,19 @@ class _WarehouseSftp(asyncssh.SFTPServer):
             os.unlink(old)
         if self._after_rename is not None:
             self._after_rename(Path(os.fsdecode(new)))
+        if self._dice is not None and self._dice.roll("drop_after_rename"):
+            self._drop()
+
+    def _drop(self) -> None:
+        """Close the SSH connection abruptly (no disconnect message): this request is never answered."""
+        self.connection.abort()
 
 
-class _PasswordServer(asyncssh.SSHServer):
-    """Accepts exactly one username/password pair and remembers its live connections for shutdown."""
-
-    def __init__(self, username: str, password: str, connections: set[asyncssh.SSHServerConnection]) -> None:
-        self._username, self._password, self._connections = username, password, connections
-        self._conn: asyncssh.SSHServerConnection | None = None
-
-    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self._conn = conn
-        self._connections.add(conn)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._connections.discard(self._conn)
-
-    def begin_auth(self, username: str) -> bool:
-        return True
-
-    def password_auth_supported(self) -> bool:
-        return True
-
-    def validate_password(self, username: str, password: str) -> bool:
-        user_ok = hmac.compare_digest(username.encode(), self._username.encode())
-        return hmac.compare_digest(password.encode(), self._password.encode()) and user_ok
+def _write_at(file_obj: object, offset: int, data: bytes) -> int:
+    """What asyncssh's own `SFTPServer.write` does with a local file."""
+    handle = cast(BinaryIO, file_obj)
+    handle.seek(offset)
+    return handle.write(data)
 
 
 @dataclass
@@ -80,6 +86,12 @@ class RunningSftp:
     _loop: LoopThread = field(repr=False)
     _acceptor: asyncssh.SSHAcceptor = field(repr=False)
     _connections: set[asyncssh.SSHServerConnection] = field(repr=False)
+    _dice: FaultDice | None = field(default=None, repr=False)
+
+    @property
+    def faults_fired(self) -> dict[str, int]:
+        """How often each SFTP fault has fired so far (all zero without faults)."""
+        return dict(self._dice.fired) if self._dice is not None else {}
 
     def stop(self) -> None:
         """Close the listener and every open connection, then stop the loop thread."""
@@ -116,12 +128,15 @@ def start_sftp_sandbox(
     host_key_path: Path | None = None,
     known_hosts_path: Path | None = None,
     after_rename: AfterRename | None = None,
+    faults: SftpFaults | None = None,
+    seed: int = 0,
 ) -> RunningSftp:
     """Serve `root` over SFTP (password auth) on host:port and write the known_hosts file clients pin.
 
     `host_key_path` / `known_hosts_path` default to files next to `root`. `after_rename` is called
     (in the server thread, before the client gets its reply) with the local path of every renamed file:
-    it lets tests act as a 3PL that grabs files the instant they appear.
+    it lets tests act as a 3PL that grabs files the instant they appear. `faults` (drawn from `seed`) make
+    the server drop connections mid-upload or around a RENAME, for the chaos suite.
     """
     for folder in FOLDERS:
         (root / folder).mkdir(parents=True, exist_ok=True)
@@ -129,13 +144,14 @@ def start_sftp_sandbox(
     key = load_or_create_host_key(key_path)
     secret = password or secrets.token_urlsafe(18)
     connections: set[asyncssh.SSHServerConnection] = set()
+    dice = FaultDice(faults, seed) if faults is not None and faults.any else None
 
     async def listen() -> asyncssh.SSHAcceptor:
         return await asyncssh.listen(
             host, port, server_host_keys=[key], allow_scp=False, agent_forwarding=False,
             x11_forwarding=False, allow_pty=False, login_timeout=30,
-            server_factory=lambda: _PasswordServer(username, secret, connections),
-            sftp_factory=lambda chan: _WarehouseSftp(chan, root, after_rename),
+            server_factory=lambda: PasswordServer(username, secret, connections),
+            sftp_factory=lambda chan: _WarehouseSftp(chan, root, after_rename, dice),
         )  # fmt: skip
 
     loop = LoopThread(f"sftp-sandbox-{host}:{port}")
@@ -148,5 +164,5 @@ def start_sftp_sandbox(
     known_hosts = known_hosts_path or root.parent / "known_hosts"
     write_atomic(known_hosts, known_hosts_line(host, bound, key).encode())
     return RunningSftp(
-        host, bound, username, secret, known_hosts, root, key_path, loop, acceptor, connections
+        host, bound, username, secret, known_hosts, root, key_path, loop, acceptor, connections, dice
     )

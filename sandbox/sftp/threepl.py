@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -34,7 +35,9 @@ class ThreePL:
 
     It works on the server's folder directly. `start()` polls in a daemon thread every `poll_interval`
     seconds; tests may instead call `process_once()` for deterministic steps. Files are picked up
-    `pickup_delay` seconds after first being seen; shipments go out `ship_delay` seconds after acceptance.
+    `pickup_delay` seconds after first being seen, plus a seeded random `0..pickup_jitter` seconds per
+    file (so files are taken at unpredictable moments); shipments go out `ship_delay` seconds after
+    acceptance.
     Journals `received.jsonl` and `shipments.jsonl` are written to `journal_dir` (default: next to root).
     """
 
@@ -43,6 +46,7 @@ class ThreePL:
         root: Path,
         *,
         pickup_delay: float = 0.0,
+        pickup_jitter: float = 0.0,
         ship_delay: float = 2.0,
         poll_interval: float = 0.2,
         unknown_skus: Collection[str] = (),
@@ -58,12 +62,13 @@ class ThreePL:
         self.received_journal = (journal_dir or root.parent) / "received.jsonl"
         self.shipments_journal = (journal_dir or root.parent) / "shipments.jsonl"
         self._pickup_delay, self._ship_delay, self._poll_interval = pickup_delay, ship_delay, poll_interval
+        self._pickup_jitter, self._pickup_rng = pickup_jitter, random.Random(f"pickup:{seed}")
         self._book = OrderBook(
             seed=seed, unknown_skus=unknown_skus, unknown_sku_prefix=unknown_sku_prefix,
             partial_rate=partial_rate, clock=clock,
         )  # fmt: skip
         self._ship_seq = count_lines(self.shipments_journal)  # SHIP numbering survives restarts
-        self._seen: dict[str, float] = {}
+        self._due: dict[str, float] = {}  # name -> monotonic time it may be picked up
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -109,8 +114,12 @@ class ThreePL:
 
     def _ready(self, now: float) -> list[Path]:
         names = sorted(e.name for e in os.scandir(self.inbound) if e.is_file() and _is_order_file(e.name))
-        self._seen = {name: self._seen.get(name, now) for name in names}
-        return [self.inbound / name for name in names if now - self._seen[name] >= self._pickup_delay]
+        self._due = {name: self._due[name] if name in self._due else self._first_seen(now) for name in names}
+        return [self.inbound / name for name in names if now >= self._due[name]]
+
+    def _first_seen(self, now: float) -> float:
+        jitter = self._pickup_rng.uniform(0.0, self._pickup_jitter) if self._pickup_jitter > 0 else 0.0
+        return now + self._pickup_delay + jitter
 
     def _receive(self, path: Path, now: float) -> bool:
         target = _free_name(self.processed, path.name)

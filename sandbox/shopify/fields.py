@@ -11,6 +11,7 @@ from sandbox.shopify.access import RequestContext
 from sandbox.shopify.connections import paginate
 from sandbox.shopify.filters import compile_simple
 from sandbox.shopify.inventory import QUANTITY_NAMES, level_id
+from sandbox.shopify.money import MoneyBag, amount, bag, total
 from sandbox.shopify.totals import nodes
 
 Node = dict[str, Any]
@@ -66,6 +67,21 @@ def order_name(parent: Node, info: GraphQLResolveInfo) -> str | None:
     """``FulfillmentOrder.orderName``."""
     found = owner(parent, info)
     return found["name"] if found else None
+
+
+def discounted_total(parent: Node, _: GraphQLResolveInfo, withCodeDiscounts: bool = False) -> MoneyBag:
+    """``LineItem.discountedTotalSet(withCodeDiscounts:)``: as on Shopify, discount-code allocations are
+    left out by default (changelog "lineItem.discountedTotalSet can optionally include code based
+    discounts", 2024-04)."""
+    stored: MoneyBag = parent["discountedTotalSet"]
+    if withCodeDiscounts:
+        return stored
+    codes = [
+        a for a in parent.get("discountAllocations") or [] if (a.get("discountApplication") or {}).get("code")
+    ]
+    if not codes:
+        return stored
+    return bag(amount(stored) + total(a["allocatedAmountSet"] for a in codes))
 
 
 def quantities(parent: Node, _: GraphQLResolveInfo, names: list[str]) -> list[dict[str, Any]]:
@@ -130,6 +146,7 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
         "discountCode": _discount_code,
     },
     "LineItem": {
+        "discountedTotalSet": discounted_total,
         "variant": reference("variant"),
         "product": reference("product"),
         "taxLines": short_list("taxLines"),

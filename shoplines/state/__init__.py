@@ -1,4 +1,4 @@
-"""The state database: runs, the delivery ledger and quarantine (SQLAlchemy + Alembic)."""
+"""The state database: runs, leases, watermarks, the delivery ledger and quarantine (SQLAlchemy + Alembic)."""
 
 from shoplines.state.db import make_engine, migrate
 from shoplines.state.records import (
@@ -6,11 +6,16 @@ from shoplines.state.records import (
     EntityVersion,
     FilePlan,
     FileRecord,
+    FileResolution,
+    Lease,
+    LeaseHeld,
+    LeaseLost,
     QuarantineRecord,
     QuarantineRow,
     RunRecord,
     StateConflict,
     StateError,
+    WatermarkAdvance,
 )
 from shoplines.state.store import StateStore
 
@@ -19,12 +24,17 @@ __all__ = [
     "EntityVersion",
     "FilePlan",
     "FileRecord",
+    "FileResolution",
+    "Lease",
+    "LeaseHeld",
+    "LeaseLost",
     "QuarantineRecord",
     "QuarantineRow",
     "RunRecord",
     "StateConflict",
     "StateError",
     "StateStore",
+    "WatermarkAdvance",
     "make_engine",
     "migrate",
 ]

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from shoplines.state.ledger import find_file
+from shoplines.state.ledger import find_file, set_delivery_status
 from shoplines.state.models import Delivery, File
-from shoplines.state.records import RECORD_TYPES, FilePlan, StateConflict
+from shoplines.state.records import LIVE_FILE_STATUSES, RECORD_TYPES, FilePlan, StateConflict
 from shoplines.state.rows import chunks
 
 DeliveryKey = tuple[str, str, str]  # entity_id, content_hash, record_type
@@ -36,24 +36,50 @@ def check_plan(plan: FilePlan) -> None:
         raise ValueError(f"{plan.file_name}: unknown record types {unknown}; expected one of {RECORD_TYPES}")
 
 
-def is_recorded(session: Session, plan: FilePlan) -> bool:
-    """Whether exactly this plan is already recorded.
+def record(session: Session, plan: FilePlan, run_id: str, now: datetime) -> None:
+    """Record the plan's intent: insert it, reopen it if a person marked it not delivered, else nothing.
 
     Raises:
-        StateConflict: the file name, or one of its delivery keys, is recorded with other content.
+        StateConflict: the file name, or one of its live delivery keys, is recorded with other content.
+    """
+    found = recorded_file(session, plan)
+    if found is None:
+        insert_intent(session, plan, run_id, now)
+    elif found.status == "abandoned":
+        _reopen(session, found, run_id, now)
+
+
+def is_recorded(session: Session, plan: FilePlan) -> bool:
+    """Whether exactly this plan is already recorded (StateConflict if recorded with other content)."""
+    return recorded_file(session, plan) is not None
+
+
+def recorded_file(session: Session, plan: FilePlan) -> File | None:
+    """The `files` row holding exactly this plan, if any.
+
+    Raises:
+        StateConflict: the file name, or one of its live delivery keys, is recorded with other content.
     """
     wanted = plan_keys(plan)
     _refuse_clashes(session, plan, wanted)
     found = find_file(session, plan.shop_id, plan.destination, plan.file_name)
     if found is None:
-        return False
+        return None
     same_file = (found.line, found.batch_id, found.sha256, found.size, found.row_count) == (
         plan.line, plan.batch_id, plan.sha256, plan.size, plan.row_count,
     )  # fmt: skip
     stored = {(d.entity_id, d.content_hash, d.record_type) for d in _file_deliveries(session, plan)}
     if not same_file or stored != wanted:
         raise StateConflict(f"{plan.file_name} is already recorded for {plan.destination} with other content")
-    return True
+    return found
+
+
+def _reopen(session: Session, file: File, run_id: str, now: datetime) -> None:
+    # Same name, same content, and a person said the earlier upload never arrived: a fresh intent of
+    # this run. The abandonment stays on record in file_resolutions.
+    file.status, file.run_id, file.created_at = "intent", run_id, now
+    file.remote_path = file.delivered_at = None
+    set_delivery_status(session, file, "intent", None)
 
 
 def _refuse_clashes(session: Session, plan: FilePlan, wanted: set[DeliveryKey]) -> None:
@@ -61,7 +87,9 @@ def _refuse_clashes(session: Session, plan: FilePlan, wanted: set[DeliveryKey]) 
     clashes = [
         d
         for d in _deliveries(session, plan, entity_ids)
-        if (d.entity_id, d.content_hash, d.record_type) in wanted and d.file_name != plan.file_name
+        if (d.entity_id, d.content_hash, d.record_type) in wanted
+        and d.file_name != plan.file_name
+        and d.status in LIVE_FILE_STATUSES
     ]
     if clashes:
         names = ", ".join(sorted(f"{d.entity_name} in {d.file_name}" for d in clashes)[:5])

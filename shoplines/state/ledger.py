@@ -37,16 +37,26 @@ def confirm(
         if file.remote_path != remote_path:
             raise StateConflict(f"{file_name} was confirmed at {file.remote_path}, not {remote_path}")
         return
+    mark_delivered(session, file, remote_path, now)
+
+
+def mark_delivered(session: Session, file: File, remote_path: str | None, now: datetime) -> None:
+    """Flip a file and its deliveries (intent or abandoned) to `delivered`."""
     file.status, file.remote_path, file.delivered_at = "delivered", remote_path, now
+    set_delivery_status(session, file, "delivered", now)
+
+
+def set_delivery_status(session: Session, file: File, status: str, now: datetime | None) -> None:
+    """Give every delivery of a file `status` (and `delivered_at`, when it becomes delivered)."""
     session.execute(
         update(Delivery)
         .where(
-            Delivery.shop_id == shop_id,
-            Delivery.destination == destination,
-            Delivery.file_name == file_name,
-            Delivery.status == "intent",
+            Delivery.shop_id == file.shop_id,
+            Delivery.destination == file.destination,
+            Delivery.file_name == file.file_name,
+            Delivery.status != status,
         )
-        .values(status="delivered", delivered_at=now)
+        .values(status=status, delivered_at=now if status == "delivered" else None)
         .execution_options(synchronize_session=False)
     )
 

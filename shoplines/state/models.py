@@ -20,11 +20,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shoplines.state.records import FILE_STATUSES, RECORD_TYPES, RUN_STATUSES
+from shoplines.state.records import FILE_STATUSES, LIVE_FILE_STATUSES, OUTCOMES, RECORD_TYPES, RUN_STATUSES
 
 # Named constraints let SQLite batch migrations drop and recreate them later.
 NAMING_CONVENTION = {
@@ -119,19 +120,26 @@ class File(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+# Deliveries of abandoned files stay as history; only live ones take part in the unique delivery key.
+_LIVE = text(_in("status", LIVE_FILE_STATUSES))
+
+
 class Delivery(Base):
-    """One entity version in one file; the unique key makes a delivery deterministic."""
+    """One entity version in one file; the unique key over live rows makes a delivery deterministic."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint(
+        Index(
+            "uq_deliveries_live_key",
             "shop_id",
             "line",
             "destination",
             "entity_id",
             "content_hash",
             "record_type",
-            name="uq_deliveries_key",
+            unique=True,
+            sqlite_where=_LIVE,
+            postgresql_where=_LIVE,
         ),
         ForeignKeyConstraint(
             ["shop_id", "destination", "file_name"],
@@ -174,3 +182,80 @@ class Quarantine(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class Lease(Base):
+    """Permission for one holder to work on a window of a line until the lease expires."""
+
+    __tablename__ = "leases"
+    __table_args__ = (
+        CheckConstraint("window_start < window_end", name="window"),
+        Index("ix_leases_shop_line", "shop_id", "line"),
+    )
+
+    lease_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    line: Mapped[str] = mapped_column(String(64))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    holder: Mapped[str] = mapped_column(String(255))
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Watermark(Base):
+    """The end of the last contiguous completed window of a line and selector."""
+
+    __tablename__ = "watermarks"
+
+    shop_id: Mapped[str] = mapped_column(ShopId, primary_key=True)
+    line: Mapped[str] = mapped_column(String(64), primary_key=True)
+    selector: Mapped[str] = mapped_column(String(32), primary_key=True)
+    watermark: Mapped[datetime] = mapped_column(UTCDateTime)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WatermarkHistory(Base):
+    """Every completed window reported, with the watermark before and after (kept for support)."""
+
+    __tablename__ = "watermark_history"
+    __table_args__ = (Index("ix_watermark_history_key", "shop_id", "line", "selector", "window_end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    line: Mapped[str] = mapped_column(String(64))
+    selector: Mapped[str] = mapped_column(String(32))
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    from_watermark: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    to_watermark: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FileResolution(Base):
+    """A person's verdict on a file whose delivery was never confirmed (the audit trail)."""
+
+    __tablename__ = "file_resolutions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["shop_id", "destination", "file_name"],
+            ["files.shop_id", "files.destination", "files.file_name"],
+            name="fk_file_resolutions_file",
+        ),
+        CheckConstraint(_in("outcome", OUTCOMES), name="outcome"),
+        Index("ix_file_resolutions_file", "shop_id", "destination", "file_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    destination: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    resolved_by: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str] = mapped_column(Text)
+    remote_path: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)

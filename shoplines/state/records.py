@@ -6,13 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-RunStatus = Literal["running", "completed", "failed"]
-FileStatus = Literal["intent", "delivered"]
+RunStatus = Literal["running", "completed", "failed", "abandoned"]
+FileStatus = Literal["intent", "delivered", "abandoned"]
 RecordType = Literal["NEW", "AMEND", "CANCEL", "REPLACEMENT"]
+Outcome = Literal["delivered", "not_delivered"]
 
-RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed")
-FILE_STATUSES: tuple[str, ...] = ("intent", "delivered")
+RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "abandoned")
+FILE_STATUSES: tuple[str, ...] = ("intent", "delivered", "abandoned")
+LIVE_FILE_STATUSES: tuple[str, ...] = ("intent", "delivered")  # an entity version is in at most one such file
 RECORD_TYPES: tuple[str, ...] = ("NEW", "AMEND", "CANCEL", "REPLACEMENT")
+OUTCOMES: tuple[str, ...] = ("delivered", "not_delivered")
 
 
 class StateError(Exception):
@@ -21,6 +24,18 @@ class StateError(Exception):
 
 class StateConflict(StateError):
     """A write contradicts what is already recorded; nothing was written."""
+
+
+class LeaseHeld(StateError):
+    """Another holder has a live lease that keeps this one from being granted; `lease` is that lease."""
+
+    def __init__(self, message: str, lease: Lease) -> None:
+        super().__init__(message)
+        self.lease = lease
+
+
+class LeaseLost(StateError):
+    """A lease expired and was taken over (or was released): its holder must stop before any side effect."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +137,45 @@ class RunRecord:
     started_at: datetime
     finished_at: datetime | None
     prefect_flow_run_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A row of `leases`: `holder` may work on [window_start, window_end) of a line until `expires_at`."""
+
+    lease_id: str
+    shop_id: str
+    line: str
+    window_start: datetime
+    window_end: datetime
+    holder: str
+    acquired_at: datetime
+    expires_at: datetime
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatermarkAdvance:
+    """A row of `watermark_history`: one completed window reported, and the watermark before and after."""
+
+    run_id: str
+    window_start: datetime
+    window_end: datetime
+    from_watermark: datetime | None
+    to_watermark: datetime
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FileResolution:
+    """A row of `file_resolutions`: a person's verdict on a file whose delivery was never confirmed."""
+
+    shop_id: str
+    destination: str
+    file_name: str
+    run_id: str
+    outcome: Outcome
+    resolved_by: str
+    note: str
+    remote_path: str | None
+    resolved_at: datetime

@@ -1,10 +1,10 @@
-"""StateStore: runs, the delivery ledger and quarantine, per shop, over SQLAlchemy."""
+"""StateStore: runs, leases, watermarks, the delivery ledger and quarantine, per shop, over SQLAlchemy."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -12,19 +12,26 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from shoplines.state import intents, ledger, quarantine, run_log
+from shoplines.state import intents, leases, ledger, quarantine, resolutions, run_log, watermarks
 from shoplines.state.db import make_engine, migrate, read_only
+from shoplines.state.models import Lease as LeaseRow
 from shoplines.state.models import Run
 from shoplines.state.records import (
     DeliveredVersion,
     EntityVersion,
     FilePlan,
     FileRecord,
+    FileResolution,
+    Lease,
+    LeaseHeld,
+    LeaseLost,
+    Outcome,
     QuarantineRecord,
     QuarantineRow,
     RunRecord,
     StateConflict,
     StateError,
+    WatermarkAdvance,
 )
 from shoplines.state.rows import json_document
 
@@ -34,13 +41,20 @@ __all__ = [
     "EntityVersion",
     "FilePlan",
     "FileRecord",
+    "FileResolution",
+    "Lease",
+    "LeaseHeld",
+    "LeaseLost",
     "QuarantineRecord",
     "QuarantineRow",
     "RunRecord",
     "StateConflict",
     "StateError",
     "StateStore",
+    "WatermarkAdvance",
 ]
+
+STALE_AFTER = timedelta(hours=1)  # an intent older than this, of a run without a live lease, is unresolved
 
 Clock = Callable[[], datetime]
 
@@ -115,10 +129,100 @@ class StateStore:
         with self._writes.begin() as session:
             run_log.finish_run(session, run_id, status, counts, message=message, now=self._clock())
 
-    def runs(self, shop_id: str, line: str, limit: int = 20) -> list[RunRecord]:
-        """The newest runs of a line, newest first."""
+    def runs(self, shop_id: str, line: str, limit: int = 20, *, status: str | None = None) -> list[RunRecord]:
+        """The newest runs of a line, newest first, optionally only those in one status."""
         with self._reads.begin() as session:
-            return run_log.latest_runs(session, shop_id, line, limit)
+            return run_log.latest_runs(session, shop_id, line, limit, status)
+
+    def mark_stale_runs(self, older_than: timedelta) -> list[str]:
+        """Mark `abandoned` the runs still `running` after `older_than` with no live lease; their ids."""
+        with self._writes.begin() as session:
+            return run_log.mark_stale(session, older_than, self._now())
+
+    def acquire_lease(
+        self,
+        shop_id: str,
+        line: str,
+        window_start: datetime,
+        window_end: datetime,
+        *,
+        holder: str,
+        ttl: timedelta,
+        run_id: str | None = None,
+    ) -> Lease:
+        """Lease [window_start, window_end) of a line to `holder` for `ttl`, before any side effect.
+
+        Race-free across threads and processes. Expired leases are taken over, and their runs, if still
+        `running`, marked `abandoned`. The same holder asking again for the same window gets its lease
+        back, extended. `run_id` ties the lease to a run.
+
+        Raises:
+            ValueError: a naive or empty window, or a ttl that is not positive.
+            StateError: `run_id` names no run.
+            LeaseHeld: another holder's live lease overlaps the window (on SQLite: any other live lease
+                of the line, as SQLite allows one run per line at a time).
+        """
+        leases.check_request(window_start, window_end, ttl)
+        wanted = LeaseRow(shop_id=shop_id, line=line, holder=holder, run_id=run_id)
+        wanted.window_start, wanted.window_end = window_start.astimezone(UTC), window_end.astimezone(UTC)
+        with self._writes.begin() as session:
+            if run_id is not None:
+                run_log.require_run(session, run_id)
+            return leases.acquire(session, wanted, ttl, self._now())
+
+    def renew_lease(self, lease: Lease, ttl: timedelta) -> Lease:
+        """Extend a lease to now + ttl (ValueError: ttl not positive; LeaseLost: released or taken over)."""
+        with self._writes.begin() as session:
+            return leases.renew(session, lease, ttl, self._now())
+
+    def release_lease(self, lease: Lease) -> None:
+        """Give a lease up; releasing it again, or after it was taken over, is a no-op."""
+        with self._writes.begin() as session:
+            leases.release(session, lease)
+
+    def leases(self, shop_id: str, line: str) -> list[Lease]:
+        """The unexpired leases of a line, oldest first."""
+        with self._reads.begin() as session:
+            return leases.live(session, shop_id, line, self._now())
+
+    def watermark(self, shop_id: str, line: str, selector: str) -> datetime | None:
+        """The end of the contiguous completed windows of a line and selector; None before the first."""
+        with self._reads.begin() as session:
+            return watermarks.current(session, (shop_id, line, selector))
+
+    def advance_watermark(
+        self,
+        shop_id: str,
+        line: str,
+        selector: str,
+        *,
+        window_start: datetime,
+        window_end: datetime,
+        run_id: str,
+    ) -> datetime:
+        """Record a completed window and return the watermark after it (one transaction, locked).
+
+        The watermark never moves back and never skips a gap: it moves to `window_end` only when the
+        window ends after it and starts at or before it (or is the first window). A window past a gap is
+        remembered and absorbed once the gap is filled. Every call leaves a `watermark_history` row.
+
+        Raises:
+            ValueError: a naive or reversed window.
+            StateError: the run is unknown.
+        """
+        if window_start.utcoffset() is None or window_end.utcoffset() is None:
+            raise ValueError("watermark windows must be timezone-aware datetimes")
+        if window_end < window_start:
+            raise ValueError(f"window ends ({window_end}) before it starts ({window_start})")
+        window = (window_start.astimezone(UTC), window_end.astimezone(UTC))
+        with self._writes.begin() as session:
+            run_log.require_run(session, run_id)
+            return watermarks.advance(session, (shop_id, line, selector), window, run_id, self._now())
+
+    def watermark_history(self, shop_id: str, line: str, selector: str) -> list[WatermarkAdvance]:
+        """Every completed window reported for a line and selector, with the watermark moves, oldest first."""
+        with self._reads.begin() as session:
+            return watermarks.history(session, (shop_id, line, selector))
 
     def delivered_versions(
         self, shop_id: str, line: str, destination: str, entity_ids: Iterable[str]
@@ -131,17 +235,20 @@ class StateStore:
     def record_file_intent(self, plan: FilePlan, run_id: str) -> None:
         """Insert the file and its deliveries as `intent` in ONE transaction; idempotent for the same plan.
 
+        A file a person marked not delivered (`abandoned`) is recorded again as a fresh intent of this run
+        when the plan is the same.
+
         Raises:
             ValueError: the plan lists an entity version twice or an unknown record type.
             StateError: the run is unknown.
-            StateConflict: the file name or an entity version is already recorded differently.
+            StateConflict: the file name is recorded with other content, or an entity version is already
+                in another live (intent or delivered) file.
         """
         intents.check_plan(plan)
         try:
             with self._writes.begin() as session:
                 run_log.require_run(session, run_id)
-                if not intents.is_recorded(session, plan):
-                    intents.insert_intent(session, plan, run_id, self._clock())
+                intents.record(session, plan, run_id, self._clock())
         except IntegrityError as exc:
             # Lost a race with a concurrent writer: fine if it recorded this very plan.
             with self._writes.begin() as session:
@@ -151,10 +258,61 @@ class StateStore:
 
     def confirm_file(self, shop_id: str, destination: str, file_name: str, remote_path: str) -> None:
         """Mark the file and its deliveries delivered (one transaction); repeating it is a no-op."""
-        with self._writes.begin() as session:
-            ledger.confirm(
-                session, shop_id, destination, file_name, remote_path=remote_path, now=self._clock()
+        try:
+            with self._writes.begin() as session:
+                ledger.confirm(
+                    session, shop_id, destination, file_name, remote_path=remote_path, now=self._clock()
+                )
+        except IntegrityError as exc:
+            raise _resent(file_name) from exc
+
+    def unresolved_files(
+        self, shop_id: str, destination: str, *, stale_after: timedelta = STALE_AFTER
+    ) -> list[FileRecord]:
+        """Files still in `intent` that no live run is uploading: their run is over, or has run longer
+        than `stale_after` without a live lease. Each needs a person's `resolve_file`; oldest first."""
+        with self._reads.begin() as session:
+            return resolutions.unresolved(
+                session, shop_id, destination, stale_after=stale_after, now=self._now()
             )
+
+    def resolve_file(
+        self,
+        shop_id: str,
+        destination: str,
+        file_name: str,
+        *,
+        outcome: Outcome,
+        resolved_by: str,
+        note: str,
+        remote_path: str | None = None,
+    ) -> None:
+        """Record a person's verdict on an unconfirmed file, kept in `file_resolutions`.
+
+        `delivered` confirms it like `confirm_file`; `not_delivered` marks it and its entity deliveries
+        `abandoned`, so the next run plans those versions again (the same file name may be recorded
+        again as a fresh intent). Repeating the recorded verdict is a no-op.
+
+        Raises:
+            ValueError: an unknown outcome or an empty `resolved_by`.
+            StateError: no such file.
+            StateConflict: the file was confirmed delivered (and the verdict says not, or names another
+                path), or it is found delivered after its versions went out again in another file.
+        """
+        key = (shop_id, destination, file_name)
+        try:
+            with self._writes.begin() as session:
+                resolutions.resolve(
+                    session, key, outcome=outcome, resolved_by=resolved_by, note=note,
+                    remote_path=remote_path, now=self._now(),
+                )  # fmt: skip
+        except IntegrityError as exc:
+            raise _resent(file_name) from exc
+
+    def file_resolutions(self, shop_id: str, destination: str) -> list[FileResolution]:
+        """Every verdict recorded on a destination's files, oldest first (the audit trail)."""
+        with self._reads.begin() as session:
+            return resolutions.history(session, shop_id, destination)
 
     def files(self, shop_id: str, destination: str, status: str | None = None) -> list[FileRecord]:
         """Files recorded for a destination, oldest first, optionally only those in one status."""
@@ -178,6 +336,9 @@ class StateStore:
         with self._writes.begin() as session:
             quarantine.resolve(session, shop_id, quarantine_id, resolution, self._clock())
 
+    def _now(self) -> datetime:
+        return self._clock().astimezone(UTC)
+
     def close(self) -> None:
         """Release every pooled connection."""
         self.engine.dispose()
@@ -189,3 +350,11 @@ class StateStore:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _resent(file_name: str) -> StateConflict:
+    # The unique index over live deliveries refused: these versions are live in another file.
+    return StateConflict(
+        f"{file_name} cannot be marked delivered: some of its entity versions were recorded again in "
+        "another file after it was marked not delivered; check both files with the warehouse"
+    )

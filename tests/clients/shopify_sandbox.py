@@ -77,9 +77,11 @@ class Shop:
 
 
 @contextmanager
-def running_shop(seed: int, orders: int, *, scale: float = SCALE, plan: str = "standard") -> Iterator[Shop]:
+def running_shop(
+    seed: int, orders: int, *, scale: float = SCALE, plan: str = "standard", start: datetime | None = None
+) -> Iterator[Shop]:
     """Generate a store and serve it on a free loopback port for the duration of the block."""
-    clock = SandboxClock(scale=scale)
+    clock = SandboxClock(start, scale=scale)
     store = generate_store(seed, orders=orders, clock=clock)
     with (
         start_shopify_sandbox(store, clock, plan=plan, seed=seed) as running,

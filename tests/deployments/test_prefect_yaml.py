@@ -28,7 +28,7 @@ def test_the_schedule_runs_every_15_minutes_in_shop_time_one_run_at_a_time(
     assert scheduled["schedules"] == [
         {"cron": "*/15 * * * *", "timezone": "Africa/Johannesburg", "active": True}
     ]
-    assert scheduled["parameters"] == {"lookback_days": 1}
+    assert scheduled["parameters"] == {"incremental": True, "lookback_days": 1}
     assert scheduled["concurrency_limit"]["limit"] == 1
     assert "schedules" not in deployments["date-range"].spec
 
@@ -66,8 +66,15 @@ def test_the_prefect_server_accepts_the_deployments_as_written(deployments: dict
             return found
 
     stored = asyncio.run(read())
-    assert stored["scheduled"][0] == {"lookback_days": 1}
+    assert stored["scheduled"][0] == {"incremental": True, "lookback_days": 1}
     assert stored["scheduled"][1] == ["*/15 * * * *"]
     assert stored["date-range"][1] == []
     schema = stored["date-range"][2]
-    assert set(schema["properties"]) == {"date_from", "date_to", "by", "lookback_days"}  # type: ignore[call-overload]
+    assert set(schema["properties"]) == {
+        "date_from",
+        "date_to",
+        "by",
+        "lookback_days",
+        "redeliver",
+        "incremental",
+    }  # type: ignore[call-overload]

@@ -9,7 +9,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,13 @@ import pytest
 
 from clients.sftp import SftpHostKeyError
 from flows.orders_to_warehouse import orders_to_warehouse
+from sandbox.clock import parse_instant
 from sandbox.sftp.server import RunningSftp, start_sftp_sandbox
 from sandbox.sftp.threepl import ThreePL
+from shoplines.state.records import LeaseHeld
 from shoplines.state.store import StateStore
 from tests.clients.shopify_sandbox import Shop, running_shop
+from tests.state.conftest import fresh_pg_schema
 from tests.support.sshd import SshdServer, write_ed25519_key
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -47,20 +50,24 @@ def shop() -> Iterator[Shop]:
 
 
 def sshd_warehouse(sshd: SshdServer) -> Warehouse:
-    inbound = sshd.root_dir / f"w{next(_folders):03d}" / "inbound"
-    inbound.mkdir(parents=True)
+    base = sshd.root_dir / f"w{next(_folders):03d}"
+    folders = {name: base / name for name in ("inbound", "archive", "processed", "outbound")}
+    for folder in folders.values():
+        folder.mkdir(parents=True)
     env = {"SFTP_HOST": sshd.host, "SFTP_PORT": str(sshd.port), "SFTP_USERNAME": sshd.username,
            "SFTP_KEY_FILE": str(sshd.key_file), "SFTP_KNOWN_HOSTS": str(sshd.known_hosts),
-           "SFTP_INBOUND_DIR": str(inbound)}  # fmt: skip
-    return Warehouse(env, inbound)
+           **{f"SFTP_{name.upper()}_DIR": str(path) for name, path in folders.items()}}  # fmt: skip
+    return Warehouse(env, folders["inbound"])
 
 
-def sandbox_warehouse(box: RunningSftp) -> Warehouse:
-    folder = f"w{next(_folders):03d}"
-    (box.root / folder / "inbound").mkdir(parents=True)
+def sandbox_warehouse(box: RunningSftp, folder: str | None = None) -> Warehouse:
+    folder = folder or f"w{next(_folders):03d}"
+    names = ("inbound", "archive", "processed", "outbound")
+    for name in names:
+        (box.root / folder / name).mkdir(parents=True, exist_ok=True)
     env = {"SFTP_HOST": box.host, "SFTP_PORT": str(box.port), "SFTP_USERNAME": box.username,
            "SFTP_PASSWORD": box.password, "SFTP_KNOWN_HOSTS": str(box.known_hosts),
-           "SFTP_INBOUND_DIR": f"{folder}/inbound"}  # fmt: skip
+           **{f"SFTP_{name.upper()}_DIR": f"{folder}/{name}".lstrip("./") for name in names}}  # fmt: skip
     return Warehouse(env, box.root / folder / "inbound")
 
 
@@ -124,6 +131,7 @@ def test_first_run_delivers_each_eligible_order_once_and_a_rerun_delivers_nothin
     counts = run()
     files = warehouse.files()
     assert counts["received"] == len(shop.truth())
+    assert counts["quarantined"] == 0  # discount codes, unicode, formula-like text: all valid orders
     assert counts["new"] > 10
     assert counts["files"] == len(files) == 1
     assert not [p for p in warehouse.inbound.iterdir() if not p.name.endswith(".csv")]  # no temp files left
@@ -220,12 +228,13 @@ def test_files_appear_whole_and_a_3pl_that_takes_them_at_once_is_fine(
     lock = threading.Lock()
 
     def grab(path: Path) -> None:  # runs inside the server the instant a file gets its final name
-        with lock:
-            seen.append((path.name, path.read_bytes()))
+        if path.parent.name == "inbound":  # (our archive copy is renamed into place too)
+            with lock:
+                seen.append((path.name, path.read_bytes()))
 
     root = tmp_path / "sftp" / "root"
     with start_sftp_sandbox(root, after_rename=grab) as box, ThreePL(root, poll_interval=0.05) as threepl:
-        configure(monkeypatch, home, shop, Warehouse(sandbox_warehouse_env(box), root / "inbound"))
+        configure(monkeypatch, home, shop, sandbox_warehouse(box, "."))
         counts = run()
         threepl.process_once()
     with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
@@ -239,7 +248,87 @@ def test_files_appear_whole_and_a_3pl_that_takes_them_at_once_is_fine(
     assert not (root / "outbound" / f"ERR_{name}").exists()
 
 
-def sandbox_warehouse_env(box: RunningSftp) -> dict[str, str]:
-    return {"SFTP_HOST": box.host, "SFTP_PORT": str(box.port), "SFTP_USERNAME": box.username,
-            "SFTP_PASSWORD": box.password, "SFTP_KNOWN_HOSTS": str(box.known_hosts),
-            "SFTP_INBOUND_DIR": "inbound"}  # fmt: skip
+def test_scheduled_runs_follow_the_watermark_and_pick_up_an_old_order_changed_later(
+    monkeypatch: pytest.MonkeyPatch, home: Path, sftp_sandbox: RunningSftp
+) -> None:
+    # The sandbox clock runs in real time from now, so Shopify's updatedAt and our watermark share a clock.
+    now = datetime.now(UTC).replace(microsecond=0)
+    with running_shop(seed=11, orders=30, scale=1.0, plan="plus", start=now - timedelta(minutes=1)) as shop:
+        warehouse = sandbox_warehouse(sftp_sandbox)
+        configure(monkeypatch, home, shop, warehouse)
+        first = orders_to_warehouse(lookback_days=31, incremental=True)
+        assert first["new"] > 5
+        with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+            mark = state.watermark(shop.running.shop, "orders-to-warehouse", "updated")
+        assert mark is not None
+        assert now <= mark <= datetime.now(UTC)
+
+        quiet = orders_to_warehouse(lookback_days=31, incremental=True)
+        assert quiet["files"] == quiet["new"] == 0
+
+        truth = truth_by_name(shop)
+        old = min((truth[n] for n in delivered(warehouse.files())), key=lambda o: o["processedAt"])
+        assert parse_instant(old["processedAt"]) < now - timedelta(
+            days=7
+        )  # far outside "yesterday and today"
+        shop.post(
+            f"/orders/{old['legacyResourceId']}/edit", {"shipping_address": {"address1": "9 Loop Street"}}
+        )
+        changed = orders_to_warehouse(lookback_days=31, incremental=True)
+        assert (changed["amended"], changed["new"], changed["files"]) == (1, 0, 1)
+        assert changed["received"] < first["received"]  # only what changed since the watermark was read
+        assert orders_to_warehouse(lookback_days=31, incremental=True)["files"] == 0
+        with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+            history = state.watermark_history(shop.running.shop, "orders-to-warehouse", "updated")
+        marks = [h.to_watermark for h in history]
+        assert marks == sorted(marks)
+
+
+def test_four_overlapping_backfills_on_postgresql_deliver_every_version_once(
+    monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, sftp_sandbox: RunningSftp, pg_database: str
+) -> None:
+    warehouse = sandbox_warehouse(sftp_sandbox)
+    configure(monkeypatch, home, shop, warehouse)
+    monkeypatch.setenv("SHOPLINES_DATABASE_URL", fresh_pg_schema(pg_database))
+    start_together = threading.Barrier(4)
+    results: list[dict[str, int]] = []
+    failures: list[BaseException] = []
+
+    def backfill() -> None:
+        start_together.wait()
+        try:
+            results.append(run())
+        except BaseException as exc:  # surfaced by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=backfill) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
+    assert sorted(r["files"] for r in results) == [0, 0, 0, 1]  # one run delivered, three found it done
+    files = warehouse.files()
+    assert len(files) == 1
+    rows, _ = read_file(files[0])
+    assert len({r["order_number"] for r in rows}) == max(r["new"] for r in results)
+
+
+def test_a_second_run_on_sqlite_is_refused_clearly(
+    monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, sftp_sandbox: RunningSftp
+) -> None:
+    warehouse = sandbox_warehouse(sftp_sandbox)
+    configure(monkeypatch, home, shop, warehouse)
+    home.mkdir(parents=True)
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:  # another worker is mid-run
+        state.acquire_lease(
+            shop.running.shop,
+            "orders-to-warehouse",
+            datetime(2020, 1, 1, tzinfo=UTC),
+            datetime(2020, 1, 2, tzinfo=UTC),
+            holder="worker-2",
+            ttl=timedelta(hours=1),
+        )
+    with pytest.raises(LeaseHeld, match="SQLite allows one run per line"):
+        run()
+    assert warehouse.files() == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.sandbox.conftest import Shop
@@ -313,3 +315,29 @@ def test_body_forms(shared_shop: Shop) -> None:
     two = "query A { shop { name } } query B { shop { currencyCode } }"
     assert shared_shop.data(two, operation_name="B") == {"shop": {"currencyCode": "ZAR"}}
     assert shared_shop.gql(two)["errors"][0]["message"] == "An operation name is required"
+
+
+def test_discounted_total_leaves_code_discounts_out_unless_asked(shared_shop: Shop) -> None:
+    """Shopify's default since 2024-04: `discountedTotalSet` excludes discount-code allocations."""
+    coded = next(
+        li
+        for order in shared_shop.orders_truth()
+        for li in order["lineItems"]["nodes"]
+        if any((a.get("discountApplication") or {}).get("code") for a in li["discountAllocations"])
+    )
+    query = """query($id: ID!) { order(id: $id) { lineItems(first: 50) { nodes { id
+        plain: discountedTotalSet { shopMoney { amount } }
+        coded: discountedTotalSet(withCodeDiscounts: true) { shopMoney { amount } }
+        originalTotalSet { shopMoney { amount } } } } } }"""
+    owner = next(o for o in shared_shop.orders_truth() if coded in o["lineItems"]["nodes"])
+    line = next(
+        n
+        for n in shared_shop.data(query, {"id": owner["id"]})["order"]["lineItems"]["nodes"]
+        if n["id"] == coded["id"]
+    )
+    allocated = sum(
+        Decimal(a["allocatedAmountSet"]["shopMoney"]["amount"]) for a in coded["discountAllocations"]
+    )
+    original = Decimal(line["originalTotalSet"]["shopMoney"]["amount"])
+    assert Decimal(line["coded"]["shopMoney"]["amount"]) == original - allocated
+    assert Decimal(line["plain"]["shopMoney"]["amount"]) == original

@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from shoplines.cli import main
+from shoplines.state.store import EntityVersion, FilePlan, StateStore
 
 
 def shoplines(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -120,3 +122,53 @@ def test_the_sandbox_replays_recorded_orders_from_a_json_lines_file(
     missing = run_cli(["sandbox", "up", "--orders", "nowhere.jsonl"], cli_env, tmp_path)
     assert missing.returncode == 2
     assert "neither a number of orders nor a JSON Lines file" in missing.stderr
+
+
+def test_ledger_lists_unconfirmed_uploads_and_a_person_settles_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop = "shoplines-test.myshopify.com"
+    monkeypatch.setenv("SHOPLINES_HOME", str(tmp_path))
+    monkeypatch.setenv("SHOPLINES_SHOP_DOMAIN", shop)
+    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    version = EntityVersion("gid://shopify/Order/1", "#1001", "f" * 64, "NEW")
+    plan = FilePlan(
+        shop,
+        "orders-to-warehouse",
+        "warehouse-sftp",
+        "ORD_test_abc_001.csv",
+        "abc",
+        "0" * 64,
+        10,
+        1,
+        [version],
+    )
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        run = state.start_run(shop, "orders-to-warehouse", "processed", *window, {})
+        state.record_file_intent(plan, run)
+        state.finish_run(run, "failed", {}, "killed")
+
+    code, out, _ = shoplines(["ledger", "unresolved"], capsys)
+    assert code == 1
+    assert "ORD_test_abc_001.csv" in out
+    code, _, err = shoplines(
+        ["ledger", "resolve", "ORD_nope.csv", "--outcome", "delivered", "--note", "x"], capsys
+    )
+    assert code == 2
+    assert "is not an unresolved upload" in err
+    verdict_args = [
+        "--outcome",
+        "not-delivered",
+        "--note",
+        "Thandi at the 3PL: never received",
+        "--by",
+        "sipho",
+    ]
+    code, out, _ = shoplines(["ledger", "resolve", "ORD_test_abc_001.csv", *verdict_args], capsys)
+    assert code == 0
+    assert "not-delivered by sipho" in out
+    code, out, _ = shoplines(["ledger", "unresolved"], capsys)
+    assert (code, out.strip()) == (0, "no unresolved uploads")
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        [verdict] = state.file_resolutions(shop, "warehouse-sftp")
+    assert (verdict.outcome, verdict.resolved_by) == ("not_delivered", "sipho")

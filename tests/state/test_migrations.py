@@ -21,7 +21,9 @@ from tests.state.conftest import fresh_pg_schema
 from tests.state.factories import SHOP, deliver, order, plan, start
 
 REPO = Path(__file__).resolve().parents[2]
-TABLES = {"runs", "files", "deliveries", "quarantine"}
+TABLES = {"runs", "files", "deliveries", "quarantine", "leases", "watermarks", "watermark_history"}
+TABLES |= {"file_resolutions"}
+HEAD = "0002_leases_watermarks_audit"
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def test_migrate_creates_the_schema_from_empty(engine: Engine) -> None:
     assert tables(engine) == set()
     migrate(engine)
     assert tables(engine) == TABLES | {VERSION_TABLE}
-    assert version(engine) == "0001_initial"
+    assert version(engine) == HEAD
 
 
 def test_migrate_again_is_a_no_op_and_keeps_data(db_url: str) -> None:
@@ -55,16 +57,20 @@ def test_migrate_again_is_a_no_op_and_keeps_data(db_url: str) -> None:
         migrate(second.engine)
         assert [f.file_name for f in second.files(SHOP, "warehouse-sftp")] == ["ORD-1.csv"]
         assert len(second.runs(SHOP, "orders-to-warehouse")) == 1
-        assert version(second.engine) == "0001_initial"
+        assert version(second.engine) == HEAD
 
 
-def test_downgrade_to_base_and_back(engine: Engine) -> None:
-    migrate(engine)
+def alembic(engine: Engine, verb: str, revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with migration_connection(engine) as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "base")
+        getattr(command, verb)(config, revision)
+
+
+def test_downgrade_to_base_and_back(engine: Engine) -> None:
+    migrate(engine)
+    alembic(engine, "downgrade", "base")
     assert tables(engine) == {VERSION_TABLE}
     migrate(engine)
     assert tables(engine) == TABLES | {VERSION_TABLE}
@@ -99,7 +105,7 @@ def test_alembic_cli_upgrades_the_configured_database(pg_database: str, tmp_path
     engine = make_engine(db_url)
     try:
         assert tables(engine) == TABLES | {VERSION_TABLE}
-        assert version(engine) == "0001_initial"
+        assert version(engine) == HEAD
     finally:
         engine.dispose()
 
@@ -110,6 +116,6 @@ def test_alembic_cli_defaults_to_sqlite_under_home(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     engine = make_engine(f"sqlite:///{home / 'state.db'}")
     try:
-        assert version(engine) == "0001_initial"
+        assert version(engine) == HEAD
     finally:
         engine.dispose()

@@ -10,17 +10,18 @@ import pandas as pd
 import pytest
 from prefect.logging import disable_run_logger
 
-from clients.sftp import SftpClient
+from clients.sftp import SftpClient, SftpError
+from sandbox.sftp.faults import SftpFaults
 from sandbox.sftp.server import RunningSftp, start_sftp_sandbox
 from shoplines.state.store import StateStore
-from tasks.deliver import DeliveryUnresolved, Target, deliver_files, file_plan
+from tasks.deliver import DeliveryUnresolved, Target, deliver_files, file_plan, settle_unconfirmed
 from tasks.warehouse_file import WarehouseFile, build_files, warehouse_rows
 from tests.support.payloads import order
 from tests.tasks.test_warehouse_line import plan
 
 SHOP = "shoplines-test.myshopify.com"
 WINDOW = (datetime(2026, 10, 13, 22, tzinfo=UTC), datetime(2026, 10, 14, 22, tzinfo=UTC))
-TARGET = Target(SHOP, "orders-to-warehouse", "warehouse-sftp", "inbound")
+TARGET = Target(SHOP, "orders-to-warehouse", "warehouse-sftp", "inbound", "archive", "processed", "outbound")
 
 
 @pytest.fixture
@@ -67,29 +68,87 @@ def test_a_file_is_recorded_uploaded_and_confirmed(server: RunningSftp, state: S
     file, planned = one_file()
     assert deliver(server, state, file, planned, start(state)) == [file.name]
     assert (server.root / "inbound" / file.name).read_bytes() == file.content
+    assert (server.root / "archive" / file.name).read_bytes() == file.content
     assert statuses(state) == {file.name: "delivered"}
 
 
-def test_an_unconfirmed_file_the_3pl_may_have_taken_is_not_sent_again(
-    server: RunningSftp, state: StateStore
-) -> None:
-    file, planned = one_file()
-    state.record_file_intent(
-        file_plan(TARGET, file, planned), start(state)
-    )  # crashed before the upload ended
-    with pytest.raises(DeliveryUnresolved, match=file.name):
-        deliver(server, state, file, planned, start(state))
-    assert list((server.root / "inbound").iterdir()) == []
-    assert statuses(state) == {file.name: "intent"}
+def settle(server: RunningSftp, state: StateStore) -> int:
+    with disable_run_logger():
+        return settle_unconfirmed.fn(lambda: connect(server), state, TARGET)
 
 
-def test_an_unconfirmed_file_still_in_inbound_is_confirmed_without_a_second_upload(
-    server: RunningSftp, state: StateStore
+def crashed_after_intent(
+    server: RunningSftp, state: StateStore, file: WarehouseFile, planned: pd.DataFrame
 ) -> None:
-    file, planned = one_file()
+    """What a run killed right after recording its intent leaves: the .part on the server, an intent."""
+    with connect(server) as sftp:
+        sftp.upload_part("inbound", file.name, file.content)
     state.record_file_intent(file_plan(TARGET, file, planned), start(state))
-    with connect(server) as sftp:  # the upload finished; the run died before confirming
-        sftp.put_atomic("inbound", file.name, file.content)
+    state.finish_run(state.runs(SHOP, TARGET.line)[0].run_id, "failed", {}, "killed")
+
+
+def test_an_upload_killed_before_its_rename_is_settled_as_not_delivered_and_sent_again(
+    server: RunningSftp, state: StateStore
+) -> None:
+    file, planned = one_file()
+    crashed_after_intent(server, state, file, planned)
+    assert settle(server, state) == 1
+    assert statuses(state) == {file.name: "abandoned"}
+    assert list((server.root / "inbound").iterdir()) == []  # the stale .part is gone
     assert deliver(server, state, file, planned, start(state)) == [file.name]
-    assert [p.name for p in (server.root / "inbound").iterdir()] == [file.name]
     assert statuses(state) == {file.name: "delivered"}
+    assert [p.name for p in (server.root / "inbound").iterdir()] == [file.name]
+
+
+@pytest.mark.parametrize("where", ["inbound", "archive", "processed", "ack"])
+def test_an_upload_found_anywhere_the_3pl_or_we_keep_it_is_settled_as_delivered(
+    server: RunningSftp, state: StateStore, where: str
+) -> None:
+    file, planned = one_file()
+    crashed_after_intent(server, state, file, planned)
+    part = server.root / "inbound" / f"{file.name}.part"
+    found = {
+        "inbound": server.root / "inbound" / file.name,
+        "archive": server.root / "archive" / file.name,
+        "processed": server.root / "processed" / file.name,
+        "ack": server.root / "outbound" / f"ACK_{file.name}",
+    }[where]
+    if where == "ack":
+        part.unlink()
+        found.write_text('"file_name","order_number","record_type","status"\r\n')
+    else:
+        part.rename(found)
+    assert settle(server, state) == 1
+    assert statuses(state) == {file.name: "delivered"}
+    assert not part.exists()
+
+
+def test_an_upload_with_no_trace_is_held_for_a_person_and_never_resent(
+    server: RunningSftp, state: StateStore
+) -> None:
+    file, planned = one_file()
+    crashed_after_intent(server, state, file, planned)
+    (
+        server.root / "inbound" / f"{file.name}.part"
+    ).unlink()  # renamed, then taken by a 3PL that has not answered
+    with pytest.raises(DeliveryUnresolved, match=file.name):
+        settle(server, state)
+    assert statuses(state) == {file.name: "intent"}
+    assert [f.file_name for f in state.unresolved_files(SHOP, TARGET.destination)] == [file.name]
+
+
+def test_a_connection_dropped_after_the_rename_is_retried_without_a_second_delivery(tmp_path: Path) -> None:
+    file, planned = one_file()
+    root = tmp_path / "flaky" / "root"
+    with (
+        start_sftp_sandbox(root, faults=SftpFaults(drop_after_rename=1.0), seed=1) as flaky,
+        StateStore.open(f"sqlite:///{tmp_path / 'flaky.db'}") as state,
+    ):
+        run = start(state)
+        with pytest.raises(SftpError):  # the rename happened; the answer never came
+            deliver(flaky, state, file, planned, run)
+        assert statuses(state) == {file.name: "intent"}
+        (root / "inbound" / file.name).rename(root / "processed" / file.name)  # ... and does
+        assert deliver(flaky, state, file, planned, run) == [file.name]  # Prefect's retry of the step
+        assert statuses(state) == {file.name: "delivered"}
+    assert list((root / "inbound").iterdir()) == []  # not uploaded a second time

@@ -1,0 +1,27 @@
+"""Named crash points for the chaos suite: `SHOPLINES_CRASH_AT=<name>` kills the process there (SIGKILL).
+
+Production never sets the variable; the chaos suite sets it per schedule to prove that a run killed at any
+of these points, then run again, delivers every order version exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+ENV = "SHOPLINES_CRASH_AT"
+POINTS = (
+    "after_part_upload",  # the .part is on the server, no intent recorded yet
+    "after_intent_before_rename",  # intent recorded, the 3PL cannot see the file yet
+    "after_rename_before_archive",  # delivered, not yet archived or confirmed
+    "after_archive_before_confirm",  # delivered and archived, not confirmed
+    "after_confirm",  # confirmed, the run has not finished
+)
+
+
+def crash_point(name: str) -> None:
+    """Die here, at once and without clean-up, when the chaos suite asks for this point."""
+    if name not in POINTS:
+        raise ValueError(f"unknown crash point {name!r}")
+    if os.environ.get(ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
