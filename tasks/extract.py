@@ -8,8 +8,10 @@ from datetime import timedelta
 from prefect import get_run_logger, task
 
 from clients.shopify import OrderWindow, ShopifyClient
+from clients.shopify_windows import OrderCount
 from shoplines import progress
 from shoplines.dates import BusinessWindow
+from shoplines.errors import ShoplinesError
 from tasks.caching import PER_RUN
 from tasks.transform_orders import Payload
 
@@ -21,12 +23,29 @@ def fetch_orders(client: ShopifyClient, window: BusinessWindow, overlap: timedel
     """All orders in the window, every nested list complete, de-duplicated by id (newest kept)."""
     logger = get_run_logger()
     client.require_scopes(REQUIRED_SCOPES)
-    logger.info("Fetching %s from Shopify", window.describe())
+    wanted = OrderWindow(window.start, window.end)
+    widen = overlap if window.selector == "updated" else timedelta(0)
+    expected = client.count_orders(wanted, window.shopify_field, overlap=widen)
+    logger.info("Fetching %s from Shopify: it counts %s", window.describe(), _counted(expected))
     orders = client.fetch_orders(
-        OrderWindow(window.start, window.end),
+        wanted,
         field=window.shopify_field,
-        overlap=overlap if window.selector == "updated" else timedelta(0),
-        on_page=lambda done, _cost: progress.report("orders fetched", done),
+        overlap=widen,
+        on_page=lambda done, _cost: progress.report("orders fetched", done, expected.count),
     )
     logger.info("Received %d orders for %s", len(orders), window.describe())
+    if window.selector == "processed" and expected.precision == "EXACT" and len(orders) < expected.count:
+        # Orders never leave a processed-at window, so fewer than counted means a page was lost.
+        raise ShopifyIncomplete(
+            f"Shopify counts {expected.count} {window.describe()} but only {len(orders)} arrived; "
+            "nothing was sent, run it again"
+        )
     return orders
+
+
+def _counted(count: OrderCount) -> str:
+    return f"{count.count:,}" if count.precision == "EXACT" else f"at least {count.count:,}"
+
+
+class ShopifyIncomplete(ShoplinesError):
+    """The pull returned fewer orders than Shopify counts for a window they cannot leave."""

@@ -20,7 +20,11 @@ VERSION_ADDRESS = [
     "ship_to_province", "ship_to_postal_code", "ship_to_country", "ship_to_phone",
 ]  # fmt: skip
 ACTIONS = ["NEW", "AMEND", "CANCEL", "REPLACEMENT", "UNCHANGED", "HELD", "SKIPPED"]
-MONEY_RETURNED = ("REFUNDED", "VOIDED")  # after delivery these withdraw the order from the warehouse
+MONEY_RETURNED = (
+    "REFUNDED",
+    "VOIDED",
+    "EXPIRED",
+)  # after delivery these withdraw the order from the warehouse
 
 
 class Delivered(Protocol):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from prefect import task
 
+from shoplines.errors import ConfigError
 from shoplines.lines import EligibilityRule
 from tasks.caching import PER_RUN
 
@@ -44,6 +45,19 @@ def ship_lines(
     if rule.require_shipping:
         keep &= out["requires_shipping"]
     return out.loc[keep, SHIP_COLUMNS].reset_index(drop=True)
+
+
+MIN_ORDERS_TO_JUDGE = 10
+
+
+def _check_location_seen(fulfillment_lines: pd.DataFrame, location_id: str) -> None:
+    orders = fulfillment_lines["order_id"].nunique()
+    if orders >= MIN_ORDERS_TO_JUDGE and not (fulfillment_lines["location_id"] == location_id).any():
+        raise ConfigError(
+            f"none of the {orders} orders' fulfilment orders is at location {location_id}: check "
+            "SHOPLINES_WAREHOUSE_LOCATION_ID and the app's fulfilment-order scopes "
+            "(nothing was sent or cancelled)"
+        )
 
 
 def _fulfilled_before(fulfillment_lines: pd.DataFrame, location_id: str) -> tuple[pd.Index, pd.Index]:
@@ -102,7 +116,13 @@ def select_eligible(
     location_id: str,
     rule: EligibilityRule,
 ) -> Selection:
-    """Mark each order eligible or not (with the reason) and list the lines the warehouse ships."""
+    """Mark each order eligible or not (with the reason) and list the lines the warehouse ships.
+
+    Raises:
+        ConfigError: many orders, and not one fulfilment order at the warehouse's location: the setting is
+            wrong (or a scope hides fulfilment orders), and carrying on would cancel every delivered order.
+    """
+    _check_location_seen(fulfillment_lines, location_id)
     shipping = ship_lines(lines, fulfillment_lines, location_id, rule)
     held = _on_hold(orders, fulfillment_lines, location_id)
     fulfilled = _fulfilled_before(fulfillment_lines, location_id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
+from shoplines.errors import ConfigError
 from shoplines.lines import EligibilityRule
 from tasks.plan_deliveries import plan_deliveries
 from tasks.select_eligible import select_eligible
@@ -176,3 +177,11 @@ def test_injection_in_address_is_neutralised_but_keys_untouched() -> None:
     assert set(rows["ship_to_company"]) == {"'=cmd|' /C calc'!A0"}
     assert set(rows["sku"]) == {"MUG-BLUE", "TEE-BLK-M"}
     assert set(rows["ship_to_phone"]) == {"27825550101"}
+
+
+def test_a_warehouse_location_no_order_uses_stops_the_run_instead_of_cancelling_everything() -> None:
+    frames = flatten_orders.fn([order(n) for n in range(1001, 1011)])
+    with pytest.raises(ConfigError, match="SHOPLINES_WAREHOUSE_LOCATION_ID"):
+        select_eligible.fn(
+            frames.orders, frames.lines, frames.fulfillment_lines, "gid://shopify/Location/999", RULE
+        )
