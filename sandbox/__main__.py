@@ -58,6 +58,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument(
         "--pickup-jitter", type=float, default=0.0, help="3PL: up to this many seeded random seconds more"
     )
+    serve.add_argument("--answer-delay", type=float, default=0.0, help="3PL: seconds from pickup to ACK/ERR")
+    serve.add_argument(
+        "--hide-taken", action="store_true", help="3PL: move taken files out of SFTP sight (HOME/sftp/taken)"
+    )
     serve.add_argument(
         "--sftp-faults", type=_sftp_faults, default=SftpFaults(),
         help='connection drops, e.g. "drop_write=0.1,drop_before_rename=0.05,drop_after_rename=0.05"',
@@ -144,7 +148,8 @@ def serve(args: argparse.Namespace) -> int:
             running.callback(sftp.stop)
             threepl = ThreePL(
                 sftp.root, ship_delay=args.ship_delay, pickup_delay=args.pickup_delay,
-                pickup_jitter=args.pickup_jitter, seed=args.seed, journal_dir=sftp_dir,
+                pickup_jitter=args.pickup_jitter, answer_delay=args.answer_delay, seed=args.seed,
+                taken_dir=sftp_dir / "taken" if args.hide_taken else None, journal_dir=sftp_dir,
             )  # fmt: skip
             threepl.start()
             running.callback(threepl.stop)

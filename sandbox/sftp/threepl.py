@@ -36,9 +36,10 @@ class ThreePL:
     It works on the server's folder directly. `start()` polls in a daemon thread every `poll_interval`
     seconds; tests may instead call `process_once()` for deterministic steps. Files are picked up
     `pickup_delay` seconds after first being seen, plus a seeded random `0..pickup_jitter` seconds per
-    file (so files are taken at unpredictable moments); shipments go out `ship_delay` seconds after
-    acceptance.
-    Journals `received.jsonl` and `shipments.jsonl` are written to `journal_dir` (default: next to root).
+    file (so files are taken at unpredictable moments), and moved to `processed/` (or to `taken_dir`, out of
+    the SFTP user's sight); answers follow `answer_delay` seconds later, shipments `ship_delay` seconds
+    after acceptance. Journals `received.jsonl` and `shipments.jsonl` are written to `journal_dir`
+    (default: next to root).
     """
 
     def __init__(
@@ -47,6 +48,8 @@ class ThreePL:
         *,
         pickup_delay: float = 0.0,
         pickup_jitter: float = 0.0,
+        answer_delay: float = 0.0,
+        taken_dir: Path | None = None,
         ship_delay: float = 2.0,
         poll_interval: float = 0.2,
         unknown_skus: Collection[str] = (),
@@ -56,13 +59,15 @@ class ThreePL:
         clock: Callable[[], datetime] | None = None,
         journal_dir: Path | None = None,
     ) -> None:
-        self.inbound, self.outbound, self.processed = root / "inbound", root / "outbound", root / "processed"
+        self.inbound, self.outbound = root / "inbound", root / "outbound"
+        self.processed = taken_dir or root / "processed"
         for folder in (self.inbound, self.outbound, self.processed):
             folder.mkdir(parents=True, exist_ok=True)
         self.received_journal = (journal_dir or root.parent) / "received.jsonl"
         self.shipments_journal = (journal_dir or root.parent) / "shipments.jsonl"
         self._pickup_delay, self._ship_delay, self._poll_interval = pickup_delay, ship_delay, poll_interval
         self._pickup_jitter, self._pickup_rng = pickup_jitter, random.Random(f"pickup:{seed}")
+        self._answer_delay, self._answers = answer_delay, list[tuple[float, Callable[[], object]]]()
         self._book = OrderBook(
             seed=seed, unknown_skus=unknown_skus, unknown_sku_prefix=unknown_sku_prefix,
             partial_rate=partial_rate, clock=clock,
@@ -100,6 +105,7 @@ class ThreePL:
         with self._lock:
             now = time.monotonic()
             picked = [path.name for path in self._ready(now) if self._receive(path, now)]
+            self._send_answers(now)
             self._send_shipments(now, ship_everything)
             return picked
 
@@ -137,17 +143,28 @@ class ThreePL:
     def _answer(
         self, name: str, data: bytes, sha256: str, now: float
     ) -> tuple[OrderFile | None, list[Ack], str | None]:
-        """Write the ACK and/or ERR file for one received file."""
+        """Decide on one received file now; its ACK and/or ERR file follow `answer_delay` seconds later."""
         try:
             parsed = parse_order_file(data)
         except FileRejected as exc:
-            write_errors(self.outbound, name, [Rejection("", "", "", exc.reason)])
-            return None, [], exc.reason
+            reason = exc.reason
+            self._later(now, lambda: write_errors(self.outbound, name, [Rejection("", "", "", reason)]))
+            return None, [], reason
         acks, rejections = self._book.receive(parsed.orders(), sha256, now + self._ship_delay)
-        write_ack(self.outbound, name, acks)
+        self._later(now, lambda: write_ack(self.outbound, name, acks))
         if rejections:
-            write_errors(self.outbound, name, rejections)
+            self._later(now, lambda: write_errors(self.outbound, name, rejections))
         return parsed, acks, None
+
+    def _later(self, now: float, write: Callable[[], object]) -> None:
+        self._answers.append((now + self._answer_delay, write))
+        self._send_answers(now)
+
+    def _send_answers(self, now: float) -> None:
+        due = [write for at, write in self._answers if at <= now]
+        self._answers = [(at, write) for at, write in self._answers if at > now]
+        for write in due:
+            write()
 
     def _send_shipments(self, now: float, everything: bool) -> None:
         shipped = self._book.ship(now, self._ship_delay, everything=everything)

@@ -103,10 +103,27 @@ def test_pickup_jitter_spreads_pickups_over_the_window(tmp_path: Path) -> None:
     assert len(cycles) > 1  # taken at different moments, not in one sweep
 
 
+def test_a_3pl_can_take_files_out_of_sight_and_answer_later(tmp_path: Path) -> None:
+    root, taken = tmp_path / "root", tmp_path / "taken"
+    threepl = ThreePL(root, answer_delay=0.3, taken_dir=taken, ship_delay=3600)
+    (root / "inbound" / "ord.csv").write_bytes(b"not,a,valid,file\r\n")
+    assert threepl.process_once() == ["ord.csv"]
+    assert os.listdir(root / "inbound") == []
+    assert not any((root / "processed").glob("*"))
+    assert os.listdir(taken) == ["ord.csv"]
+    assert threepl.received_journal.exists()  # received at pickup, answered later
+    assert os.listdir(root / "outbound") == []
+    time.sleep(0.35)
+    threepl.process_once()
+    assert os.listdir(root / "outbound") == ["ERR_ord.csv"]
+
+
 def test_serve_takes_the_chaos_options(tmp_path: Path) -> None:
     args = parse_args(["serve", "--home", str(tmp_path), "--sftp-faults", "drop_write=0.5",
-                       "--pickup-delay", "1", "--pickup-jitter", "2.5"])  # fmt: skip
+                       "--pickup-delay", "1", "--pickup-jitter", "2.5", "--answer-delay", "3",
+                       "--hide-taken"])  # fmt: skip
     assert (args.sftp_faults, args.pickup_delay, args.pickup_jitter) == (SftpFaults(0.5), 1.0, 2.5)
+    assert (args.answer_delay, args.hide_taken) == (3.0, True)
     bad = subprocess.run(
         [sys.executable, "-m", "sandbox", "serve", "--home", str(tmp_path), "--sftp-faults", "drop_all=1"],
         capture_output=True, text=True, timeout=60, check=False,

@@ -1,0 +1,109 @@
+"""`python -m chaos`: seeded fault schedules end to end; last line `chaos: N schedules, lost L, duplicated D`.
+
+Each schedule starts its own faulted sandbox (SFTP drops, 3PL pickup jitter, Shopify faults), kills
+`shoplines run` at a named crash point, re-runs until done, changes the store, runs again, and finally
+compares the faulted 3PL's journal with a clean reference run's (`chaos/check.py`). One Prefect server
+serves every schedule: `--prefect-api-url`, else a temporary one started here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
+
+from chaos.runner import ScheduleResult, run_schedule
+from chaos.runs import Launcher, child_env
+from chaos.schedule import plan
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("CHAOS_RUNS", "50")),
+                        help="schedules to run (default: CHAOS_RUNS, else 50)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("CHAOS_SEED", "1")),
+                        help="seed of the whole run; schedule s depends only on (seed, s)")  # fmt: skip
+    parser.add_argument("--first", type=int, default=0, help="index of the first schedule (to replay one)")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("CHAOS_JOBS", "2")),
+                        help="schedules run side by side (default: CHAOS_JOBS, else 2)")  # fmt: skip
+    parser.add_argument("--workdir", type=Path, help="where schedules keep their logs (default: a temp dir)")
+    parser.add_argument("--prefect-api-url", help="use this Prefect server instead of starting one")
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="the 3PL takes nothing until the last round, then the whole pile at once",
+    )
+    parser.add_argument("--fresh-processes", action="store_true",
+                        help="each run a new interpreter, not forked from a preloaded one")  # fmt: skip
+    return parser.parse_args(argv)
+
+
+@contextmanager
+def prefect_server(api_url: str | None) -> Iterator[str]:
+    """The Prefect API every child process reports to: the given one, or a temporary server for this run."""
+    if api_url:
+        yield api_url
+        return
+    os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="chaos-prefect-"))
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield str(PREFECT_API_URL.value())
+
+
+def summary(result: ScheduleResult) -> str:
+    """One line per schedule: seed, crash points and faults, runs needed, seconds, outcome."""
+    schedule, verdict = result.schedule, result.verdict
+    if result.failure or verdict is None:
+        outcome = f"COULD NOT FINISH: {result.failure} (log {result.log})"
+    elif verdict.ok:
+        outcome = "ok"
+    else:
+        outcome = f"LOST {len(verdict.lost)}, DUPLICATED {len(verdict.duplicated)} (log {result.log})"
+    return (f"schedule {schedule.index} seed {schedule.seed}: {schedule.orders} orders; "
+            f"{schedule.describe()}; runs {result.runs} ({result.crashes} killed); {result.seconds:.1f} s; "
+            f"{outcome}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="chaos-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"chaos: {args.runs} schedules, seed {args.seed}, logs in {workdir}", flush=True)
+    results: list[ScheduleResult] = []
+    printing = threading.Lock()
+    with prefect_server(args.prefect_api_url) as api_url:
+        env = child_env(api_url, os.environ.get("PREFECT_HOME") or str(workdir / "prefect"))
+        launcher = Launcher(env, fresh=args.fresh_processes)
+        launcher.start()
+        schedules = [plan(args.seed, index) for index in range(args.first, args.first + args.runs)]
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = [
+                pool.submit(run_schedule, s, workdir, launcher, backlog=args.backlog) for s in schedules
+            ]
+            for future in as_completed(futures):
+                results.append(future.result())
+                with printing:
+                    print(summary(results[-1]), flush=True)
+    lost = sum(len(r.verdict.lost) for r in results if r.verdict)
+    duplicated = sum(len(r.verdict.duplicated) for r in results if r.verdict)
+    unfinished = sum(1 for r in results if r.failure or r.verdict is None)
+    if not (lost or duplicated or unfinished or args.workdir):
+        shutil.rmtree(workdir, ignore_errors=True)
+    if unfinished:
+        print(f"chaos: {unfinished} schedule(s) could not finish", flush=True)
+    print(f"chaos: {len(results)} schedules, lost {lost}, duplicated {duplicated}", flush=True)
+    return 1 if lost or duplicated or unfinished else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

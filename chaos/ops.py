@@ -1,0 +1,28 @@
+"""What an operator does after a run's process died (the harness knows: it killed it with SIGKILL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+LINE = "orders-to-warehouse"
+_OPENING = threading.Lock()  # Alembic's upgrade (run by StateStore.open) is not thread-safe
+
+
+def abandon_killed_runs(home: Path, shop: str) -> tuple[int, list[str]]:
+    """Release the leases a killed run still holds and mark it abandoned, so the next run may start and
+    settles its unconfirmed uploads; returns (leases released, runs abandoned).
+
+    Without this a killed run blocks its window until its lease expires (`run_lease_seconds`), and its
+    intents are only looked at once the run is older than the state store's stale limit.
+    """
+    from shoplines.state.store import StateStore
+
+    with _OPENING:
+        state = StateStore.open(f"sqlite:///{(home / 'state.db').resolve()}")
+    with state:
+        held = state.leases(shop, LINE)
+        for lease in held:
+            state.release_lease(lease)
+        return len(held), state.mark_stale_runs(timedelta(0))

@@ -1,0 +1,28 @@
+"""`python -m chaos` end to end, CI-sized: three seeded schedules against this session's Prefect server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_three_schedules_lose_nothing_and_send_nothing_twice(tmp_path: Path, prefect_server: None) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPLINES_")} | {"CHAOS_RUNS": "3"}
+    command = [sys.executable, "-m", "chaos", "--seed", "11", "--workdir", str(tmp_path),
+               "--prefect-api-url", str(PREFECT_API_URL.value())]  # fmt: skip
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          check=False)  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    assert lines, done.stderr
+    assert lines[-1] == "chaos: 3 schedules, lost 0, duplicated 0", done.stdout + done.stderr[-3000:]
+    assert done.returncode == 0
+    assert sum(line.startswith("schedule ") and line.endswith("; ok") for line in lines) == 3
