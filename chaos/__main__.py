@@ -51,13 +51,17 @@ def prefect_server(api_url: str | None) -> Iterator[str]:
     if api_url:
         yield api_url
         return
-    os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="chaos-prefect-"))
+    home = tempfile.mkdtemp(prefix="chaos-prefect-")
+    os.environ.setdefault("PREFECT_HOME", home)
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield str(PREFECT_API_URL.value())
+    try:
+        with prefect_test_harness(server_startup_timeout=120):
+            yield str(PREFECT_API_URL.value())
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def summary(result: ScheduleResult) -> str:

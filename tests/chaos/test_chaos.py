@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_three_schedules_lose_nothing_and_send_nothing_twice(tmp_path: Path, prefect_server: None) -> None:
     from prefect.settings import PREFECT_API_URL
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPLINES_")} | {"CHAOS_RUNS": "3"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPLINES_")}
+    env |= {"CHAOS_RUNS": "3", "CHAOS_JOBS": "3"}  # all three side by side: much of a schedule is waiting
     command = [sys.executable, "-m", "chaos", "--seed", "11", "--workdir", str(tmp_path),
                "--prefect-api-url", str(PREFECT_API_URL.value())]  # fmt: skip
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
