@@ -118,9 +118,8 @@ def deliver_window(
     )
     planned = plan_deliveries(selection.orders, selection.ship_lines, delivered, redeliver=redeliver)
     rows = warehouse_rows(planned, selection.ship_lines, settings.shop_timezone)
-    files = build_files(
-        rows, settings.warehouse_max_lines_per_file, settings.warehouse_file_prefix, target.shop_id
-    )
+    files = build_files(rows, settings.warehouse_max_lines_per_file, settings.warehouse_file_prefix,
+                        target.shop_id, datetime.now(UTC))  # fmt: skip
     sent = deliver_files(files, planned, connect=connect, state=state, target=target, run_id=run_id)
     counts = summarise(len(raw), planned, quarantined, sent, len(rows))
     logger.info("Left out: %s", skip_reasons(planned) or "none")

@@ -76,14 +76,18 @@ def retry_transient(_task: object, _run: object, state: State[Any]) -> bool:
     return False
 
 
-@task(
-    name="settle-unconfirmed-uploads",
-    cache_policy=NO_CACHE,
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=2),
-    retry_jitter_factor=0.5,
-    retry_condition_fn=retry_transient,
-)
+# SFTP steps are side effects: never cached; retried as a whole step (fresh connection, 2/4/8 s with
+# jitter) only for transient failures, and each retry looks files up before sending anything.
+SFTP_STEP: dict[str, Any] = {
+    "cache_policy": NO_CACHE,
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": retry_transient,
+}
+
+
+@task(name="settle-unconfirmed-uploads", **SFTP_STEP)
 def settle_unconfirmed(connect: Callable[[], SftpClient], state: StateStore, target: Target) -> int:
     """Ask the server about every upload an earlier run recorded but never confirmed, before planning.
 
@@ -164,14 +168,7 @@ def locate(sftp: SftpClient, target: Target, name: str, sha256: str) -> tuple[Ou
     return "unclear", "no trace on the server: the 3PL may have taken it without answering yet"
 
 
-@task(
-    name="upload-warehouse-files",
-    cache_policy=NO_CACHE,
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=2),
-    retry_jitter_factor=0.5,
-    retry_condition_fn=retry_transient,
-)
+@task(name="upload-warehouse-files", **SFTP_STEP)
 def deliver_files(
     files: list[WarehouseFile],
     planned: pd.DataFrame,

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pandas as pd
 from prefect import task
@@ -158,8 +159,15 @@ def render_csv(rows: pd.DataFrame) -> bytes:
 
 
 @task(name="build-warehouse-files", **PER_RUN)
-def build_files(rows: pd.DataFrame, max_lines: int, prefix: str, shop_domain: str) -> list[WarehouseFile]:
-    """Give the rows their batch id, split them into files, validate and render each file."""
+def build_files(
+    rows: pd.DataFrame, max_lines: int, prefix: str, shop_domain: str, built_at: datetime
+) -> list[WarehouseFile]:
+    """Give the rows their batch id, split them into files, validate and render each file.
+
+    Names start with the UTC time the run built them (`built_at`), so a 3PL working through a pile of
+    waiting files in name order takes an order's NEW before its AMEND or CANCEL; runs of a line never
+    overlap (leases), so later runs get later names.
+    """
     if rows.empty:
         return []
     batch = batch_id(rows)
@@ -167,6 +175,6 @@ def build_files(rows: pd.DataFrame, max_lines: int, prefix: str, shop_domain: st
     files = []
     for seq, chunk in enumerate(_chunks(rows.assign(batch_id=batch), max_lines), start=1):
         valid = WarehouseOrderRow.validate(chunk.reset_index(drop=True))
-        name = f"{prefix}_{shop}_{batch}_{seq:03d}.csv"
+        name = f"{prefix}_{shop}_{built_at.astimezone(UTC):%Y%m%dT%H%M%SZ}_{batch}_{seq:03d}.csv"
         files.append(WarehouseFile(name, batch, valid, render_csv(valid)))
     return files

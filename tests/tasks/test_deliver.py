@@ -42,7 +42,8 @@ def connect(server: RunningSftp) -> SftpClient:
 
 def one_file() -> tuple[WarehouseFile, pd.DataFrame]:
     planned, ship = plan([order(1001), order(1002)])
-    files = build_files.fn(warehouse_rows.fn(planned, ship, "Africa/Johannesburg"), 5000, "ORD", SHOP)
+    rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
+    files = build_files.fn(rows, 5000, "ORD", SHOP, WINDOW[1])
     assert len(files) == 1
     return files[0], planned
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from tasks.warehouse_file import build_files, neutralise, warehouse_rows
 from tests.support.payloads import STORE, WAREHOUSE, fulfillment_order, line, order
 
 RULE = EligibilityRule()
+BUILT = datetime(2026, 10, 27, 6, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -126,7 +128,7 @@ def test_a_change_to_a_delivered_order_that_is_no_longer_eligible_is_held_not_ca
 def test_rows_files_and_control_totals() -> None:
     planned, ship = plan([order(1001), order(1002)])
     rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
-    files = build_files.fn(rows, max_lines=3, prefix="ORD", shop_domain="demo.myshopify.com")
+    files = build_files.fn(rows, max_lines=3, prefix="ORD", shop_domain="demo.myshopify.com", built_at=BUILT)
     assert [len(f.rows) for f in files] == [2, 2]  # orders are never split across files
     assert files[0].name.startswith("ORD_demo_")
     assert files[0].name.endswith("_001.csv")
@@ -144,13 +146,19 @@ def test_rows_files_and_control_totals() -> None:
     assert control["line_total"] == "329.00"
 
 
-def test_same_content_gives_the_same_file_names() -> None:
-    def names() -> list[str]:
-        planned, ship = plan([order(1002), order(1001)])
+def test_file_names_are_deterministic_and_sort_in_the_order_runs_built_them() -> None:
+    def names(built_at: datetime, *orders: dict) -> list[str]:
+        planned, ship = plan(list(orders))
         rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
-        return [f.name for f in build_files.fn(rows, 5000, "ORD", "demo.myshopify.com")]
+        return [f.name for f in build_files.fn(rows, 5000, "ORD", "demo.myshopify.com", built_at)]
 
-    assert names() == names()
+    first = names(BUILT, order(1002), order(1001))
+    assert first == names(BUILT, order(1002), order(1001))
+    assert first[0].startswith("ORD_demo_20261027T060000Z_")
+    # A later run's file (whatever its content hash) sorts after: a 3PL taking a backlog in name order
+    # sees an order's NEW before its AMEND.
+    later = names(BUILT + timedelta(minutes=15), order(1003))
+    assert sorted([*later, *first]) == [*first, *later]
 
 
 def test_order_date_is_the_shop_day() -> None:
