@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     window_overlap_seconds: int = Field(
         300, description="Change windows start this much before the watermark."
     )
-    run_lease_seconds: int = Field(3600, ge=60, description="How long a run may hold its line's window.")
+    run_lease_seconds: int = Field(
+        60, ge=3, description="A run's lease on its window; renewed while it lives, so a killed run frees it."
+    )
     run_lease_wait_seconds: float = Field(
         120.0,
         ge=0,
