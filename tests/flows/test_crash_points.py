@@ -40,12 +40,13 @@ def cli(args: list[str], env: dict[str, str], cwd: Path, **extra: str) -> subpro
 
 
 def test_a_run_killed_at_every_crash_point_then_rerun_delivers_each_version_once(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     home = Path(env["SHOPLINES_HOME"])
     described: dict[str, Any] = json.loads((home / "sandbox.json").read_text())
     days = ["--from", described["store"]["first_day"], "--to", described["store"]["last_day"]]
     admin = httpx.Client(base_url=described["shopify"]["admin_url"], timeout=10)
+    request.addfinalizer(admin.close)
     journal = home / "sftp" / "received.jsonl"
     shop_orders = admin.get("/orders").json()
     orders = shop_orders["orders"] if isinstance(shop_orders, dict) else shop_orders
