@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from contextlib import suppress
 from collections.abc import Callable
 from dataclasses import dataclass
 from logging import Logger, LoggerAdapter
@@ -243,6 +244,8 @@ def _archive(sftp: SftpClient, target: Target, file: WarehouseFile, logger: RunL
         pass
     except SftpError as exc:
         logger.warning("%s was delivered but could not be archived in %s: %s", file.name, target.archive, exc)
+        with suppress(SftpError):  # don't leave a half-written archive copy behind
+            sftp.remove_part(target.archive, file.name)
 
 
 class DeliveryUnresolved(ShoplinesError):
