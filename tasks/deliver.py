@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from contextlib import suppress
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from logging import Logger, LoggerAdapter
 from typing import Any, Literal, cast
