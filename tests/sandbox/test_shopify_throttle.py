@@ -65,8 +65,10 @@ def test_requested_is_charged_up_front_and_refunded_to_actual(shop: Shop) -> Non
 
 
 def test_bucket_restores_on_the_fast_sandbox_clock(shop: Shop) -> None:
+    shop.admin("POST", "/clock", {"scale": 0})  # frozen: at 100x a few ms would refill a small query's cost
     shop.admin("POST", "/plan", {"currently_available": 0})
     assert shop.gql(QUERY)["errors"][0]["extensions"]["code"] == "THROTTLED"
+    shop.admin("POST", "/clock", {"scale": 100})
     time.sleep(0.2)  # 0.2 s × 100 = 20 sandbox seconds × 100 points/s: the bucket is full again
     body = shop.gql(QUERY)
     assert "errors" not in body
