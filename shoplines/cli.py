@@ -25,9 +25,13 @@ sandbox_app = typer.Typer(
 )
 ledger_app = typer.Typer(help="The delivery ledger: uploads that need a person.", no_args_is_help=True)
 run_app = typer.Typer(help="Run an integration line now.", no_args_is_help=True)
+lease_app = typer.Typer(
+    help="Which runs hold which windows of a line; free a stuck one.", no_args_is_help=True
+)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(run_app, name="run")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(lease_app, name="lease")
 console = Console()
 
 DEMO_TIME_SCALE = 20.0  # the demo shop's clock runs 20x: Standard-plan pacing in seconds, not minutes
@@ -178,6 +182,42 @@ def ledger_resolve(
                            outcome="delivered" if outcome is Outcome.delivered else "not_delivered",
                            resolved_by=by, note=note)  # fmt: skip
     console.print(f"{file_name}: recorded as {outcome.value} by {by}")
+
+
+@lease_app.command("list")
+def lease_list(
+    line: Annotated[str, typer.Option(help="The integration line.")] = "orders-to-warehouse",
+) -> None:
+    """The live leases of a line: which run works on which window, and until when."""
+    from shoplines import views
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        held = state.leases(settings.shop_domain, line)
+    views.leases(console, line, held)
+
+
+@lease_app.command("release")
+def lease_release(
+    lease_id: Annotated[str, typer.Argument(help="The lease, as `shoplines lease list` shows it.")],
+    note: Annotated[str, typer.Option(help="Why: e.g. the worker is hung (kept on the run).")],
+    by: Annotated[str, typer.Option(help="Your name.")] = os.environ.get("USER", "ops"),
+) -> None:
+    """Free a window held by a run that is stuck. Its run is marked abandoned; if it wakes it stops before
+    any further upload. Deliveries it left unconfirmed are settled by the next run, or listed by
+    `shoplines ledger unresolved`."""
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        lease = state.break_lease(settings.shop_domain, lease_id, by=by, note=note)
+    console.print(
+        f"released {lease.line} [{lease.window_start:%Y-%m-%d %H:%M}, {lease.window_end:%Y-%m-%d %H:%M}) UTC "
+        f"held by {lease.holder} (run {lease.run_id or '-'})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("demo")

@@ -71,6 +71,26 @@ def unresolved(console: Console, files: Sequence[Any]) -> None:
     )
 
 
+def leases(console: Console, line: str, held: Sequence[Any]) -> None:
+    """The live leases of a line, one per line so the ids can be copied whole."""
+    if not held:
+        console.print(f"no live leases on {line}")
+        return
+    console.print(f"live leases on {line} (times UTC):")
+    for lease in held:
+        window = f"{lease.window_start:%Y-%m-%d %H:%M} → {lease.window_end:%Y-%m-%d %H:%M}"
+        console.print(
+            f"  {lease.lease_id}  window {window}"
+            f"  holder {lease.holder}  run {lease.run_id or '-'}  expires {lease.expires_at:%H:%M:%S}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    console.print(
+        "A live run renews its lease every few seconds. Free one only if its run is stuck: "
+        'shoplines lease release LEASE --note "why"'
+    )
+
+
 def with_progress(console: Console, work: Callable[[], T]) -> T:
     """Run `work` with a live bar fed by `shoplines.progress` reports."""
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from shoplines.state import locks
 from shoplines.state.models import Lease as LeaseRow
 from shoplines.state.models import Run
-from shoplines.state.records import Lease, LeaseHeld, LeaseLost
+from shoplines.state.records import Lease, LeaseHeld, LeaseLost, StateError
 from shoplines.state.rows import to_record
 
 SQLITE_ONE_RUN = (
@@ -138,3 +138,29 @@ def release(session: Session, lease: Lease) -> None:
         .where(LeaseRow.lease_id == lease.lease_id)
         .execution_options(synchronize_session=False)
     )
+
+
+def break_lease(session: Session, shop_id: str, lease_id: str, *, by: str, note: str, now: datetime) -> Lease:
+    """A person takes a lease away from a run that is stuck: the lease is deleted and its run, if still
+    `running`, marked `abandoned` with who did it and why. The stuck process, should it wake, finds its lease
+    gone at its next renewal (`LeaseLost`) and stops before any further side effect.
+
+    Raises:
+        StateError: no lease of this shop has that id (it may have been released or taken over already).
+    """
+    row = session.get(LeaseRow, lease_id)
+    if row is not None:  # take the line's lease lock, then read the row again under it
+        locks.serialise(session, locks.LEASES, row.shop_id, row.line)
+        row = session.get(LeaseRow, lease_id, populate_existing=True)
+    if row is None or row.shop_id != shop_id:
+        raise StateError(f"no lease {lease_id!r} of {shop_id} (released or taken over already?)")
+    lease = to_record(Lease, row)
+    if row.run_id is not None:
+        session.execute(
+            update(Run)
+            .where(Run.run_id == row.run_id, Run.status == "running")
+            .values(status="abandoned", finished_at=now, message=f"abandoned: lease released by {by}: {note}")
+            .execution_options(synchronize_session=False)
+        )
+    session.delete(row)
+    return lease

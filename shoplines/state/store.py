@@ -180,6 +180,15 @@ class StateStore:
         with self._writes.begin() as session:
             leases.release(session, lease)
 
+    def break_lease(self, shop_id: str, lease_id: str, *, by: str, note: str) -> Lease:
+        """A person frees a stuck run's lease; its run is marked `abandoned` with `by` and `note`.
+
+        Raises:
+            StateError: no lease of this shop has that id.
+        """
+        with self._writes.begin() as session:
+            return leases.break_lease(session, shop_id, lease_id, by=by, note=note, now=self._now())
+
     def leases(self, shop_id: str, line: str) -> list[Lease]:
         """The unexpired leases of a line, oldest first."""
         with self._reads.begin() as session:

@@ -332,3 +332,37 @@ def test_a_second_run_on_sqlite_is_refused_clearly(
     with pytest.raises(LeaseHeld, match="SQLite allows one run per line"):
         run()
     assert warehouse.files() == []
+
+
+def test_a_server_error_in_the_middle_of_paging_fails_the_run_and_never_moves_the_watermark(
+    monkeypatch: pytest.MonkeyPatch, home: Path, sftp_sandbox: RunningSftp
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    with running_shop(seed=12, orders=20, scale=1.0, plan="plus", start=now - timedelta(minutes=1)) as shop:
+        warehouse = sandbox_warehouse(sftp_sandbox)
+        configure(monkeypatch, home, shop, warehouse)
+        monkeypatch.setenv("SHOPLINES_SHOPIFY_DEADLINE_SECONDS", "2")
+        orders_to_warehouse(lookback_days=31, incremental=True)
+        before = len(warehouse.files())
+        with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+            mark = state.watermark(shop.running.shop, "orders-to-warehouse", "updated")
+        placed = {shop.post("/orders", {})["order"]["name"] for _ in range(4)}
+
+        shop.fault(kind="http_error", status=503, operation="OrdersPage", after=1, times=None)
+        with pytest.raises(Exception, match="OrdersPage page 2"):
+            orders_to_warehouse(lookback_days=31, incremental=True)
+        with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+            assert state.watermark(shop.running.shop, "orders-to-warehouse", "updated") == mark
+        assert len(warehouse.files()) == before  # nothing half-read was delivered
+
+        shop.admin.delete("/faults").raise_for_status()
+        after = orders_to_warehouse(lookback_days=31, incremental=True)
+        assert after["received"] >= len(placed)  # the orders behind the gap were read this time
+        fresh = set(delivered(warehouse.files()[before:]))
+        assert fresh
+        assert fresh <= placed
+        with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+            moved = state.watermark(shop.running.shop, "orders-to-warehouse", "updated")
+        assert mark is not None
+        assert moved is not None
+        assert moved > mark

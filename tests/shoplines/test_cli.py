@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from shoplines.cli import main
+from shoplines.state.records import LeaseLost
 from shoplines.state.store import EntityVersion, FilePlan, StateStore
 
 
@@ -172,3 +173,42 @@ def test_ledger_lists_unconfirmed_uploads_and_a_person_settles_them(
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
         [verdict] = state.file_resolutions(shop, "warehouse-sftp")
     assert (verdict.outcome, verdict.resolved_by) == ("not_delivered", "sipho")
+
+
+def test_a_person_frees_a_stuck_runs_lease_and_the_run_is_marked_abandoned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop = "shoplines-test.myshopify.com"
+    monkeypatch.setenv("SHOPLINES_HOME", str(tmp_path))
+    monkeypatch.setenv("SHOPLINES_SHOP_DOMAIN", shop)
+    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        run = state.start_run(shop, "orders-to-warehouse", "processed", *window, {})
+        hour = timedelta(hours=1)
+        lease = state.acquire_lease(
+            shop, "orders-to-warehouse", *window, holder="worker-7", ttl=hour, run_id=run
+        )
+
+    code, out, _ = shoplines(["lease", "list"], capsys)
+    assert code == 0
+    assert f"{lease.lease_id}  window 2026-11-01 00:00 → 2026-11-02 00:00  holder worker-7  run {run}" in out
+    code, _, err = shoplines(["lease", "release", "no-such-lease", "--note", "x"], capsys)
+    assert code == 1
+    assert "no lease 'no-such-lease'" in err
+    code, out, _ = shoplines(
+        ["lease", "release", lease.lease_id, "--note", "worker hung", "--by", "sipho"], capsys
+    )
+    assert code == 0
+    assert "held by worker-7" in out
+
+    code, out, _ = shoplines(["lease", "list"], capsys)
+    assert out.strip() == "no live leases on orders-to-warehouse"
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        [record] = state.runs(shop, "orders-to-warehouse")
+        assert (record.status, record.message) == (
+            "abandoned",
+            "abandoned: lease released by sipho: worker hung",
+        )
+        with pytest.raises(LeaseLost):  # the stuck process, should it wake, stops at its next renewal
+            state.renew_lease(lease, timedelta(minutes=1))
+        state.acquire_lease(shop, "orders-to-warehouse", *window, holder="worker-8", ttl=timedelta(minutes=1))

@@ -143,3 +143,19 @@ def test_bad_lease_requests_are_refused(store: StateStore) -> None:
     with pytest.raises(ValueError, match="positive ttl"):
         store.renew_lease(lease, -TTL)
     assert store.leases(SHOP, LINE) == [lease]
+
+
+def test_a_person_breaks_a_stuck_lease_of_their_own_shop_only(store: StateStore) -> None:
+    run = start(store)
+    held = store.acquire_lease(SHOP, LINE, *DAY, holder="stuck", ttl=TTL, run_id=run)
+    with pytest.raises(StateError, match="no lease"):
+        store.break_lease(OTHER_SHOP, held.lease_id, by="sipho", note="wrong shop")
+    assert store.break_lease(SHOP, held.lease_id, by="sipho", note="worker hung") == held
+    assert store.leases(SHOP, LINE) == []
+    [record] = store.runs(SHOP, LINE)
+    assert (record.status, record.message) == ("abandoned", "abandoned: lease released by sipho: worker hung")
+    with pytest.raises(LeaseLost):
+        store.renew_lease(held, TTL)
+    with pytest.raises(StateError, match="no lease"):
+        store.break_lease(SHOP, held.lease_id, by="sipho", note="twice")
+    store.acquire_lease(SHOP, LINE, *OVERLAPPING, holder="next", ttl=TTL)
