@@ -25,6 +25,8 @@ sandbox_app = typer.Typer(
 )
 ledger_app = typer.Typer(help="The delivery ledger: uploads that need a person.", no_args_is_help=True)
 run_app = typer.Typer(help="Run an integration line now.", no_args_is_help=True)
+contract_app = typer.Typer(help="Each line's contract: what is sent, when, and what happens on failure.",
+                           no_args_is_help=True)  # fmt: skip
 lease_app = typer.Typer(
     help="Which runs hold which windows of a line; free a stuck one.", no_args_is_help=True
 )
@@ -32,6 +34,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(run_app, name="run")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lease_app, name="lease")
+app.add_typer(contract_app, name="contract")
 console = Console()
 
 DEMO_TIME_SCALE = 20.0  # the demo shop's clock runs 20x: Standard-plan pacing in seconds, not minutes
@@ -218,6 +221,17 @@ def lease_release(
         highlight=False,
         soft_wrap=True,
     )
+
+
+@contract_app.command("show")
+def contract_show(
+    line: Annotated[str, typer.Argument(help="The line, e.g. orders-to-warehouse.")] = "orders-to-warehouse",
+) -> None:
+    """Print a line's contract in plain words (the code enforces the same file)."""
+    from shoplines.lines import contract, describe
+
+    for text in describe(contract(line)):
+        console.print(text, highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("demo")
