@@ -50,7 +50,7 @@ class Target:
 
 
 def file_plan(target: Target, file: WarehouseFile, planned: pd.DataFrame) -> FilePlan:
-    """The ledger entry for a file: one entity version per order in it (full content hash)."""
+    """The ledger entry for a file: one entity version per order in it (full content hash, sequence)."""
     by_legacy = planned.set_index("legacy_id")
     entities = [
         EntityVersion(
@@ -58,6 +58,7 @@ def file_plan(target: Target, file: WarehouseFile, planned: pd.DataFrame) -> Fil
             entity_name=str(row.order_number),
             content_hash=str(by_legacy.at[row.order_id, "content_hash"]),
             record_type=cast(RecordType, row.record_type),
+            sequence=int(cast(int, by_legacy.at[row.order_id, "sequence"])),
         )
         for row in file.orders.itertuples()
     ]

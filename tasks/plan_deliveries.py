@@ -1,5 +1,5 @@
 """Version each order by what the warehouse sees, and decide NEW / AMEND / CANCEL against what was
-delivered."""
+delivered (and which place in the order's delivery history a delivery now takes)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ class Delivered(Protocol):
 
     @property
     def record_type(self) -> str: ...
+
+    @property
+    def sequence(self) -> int: ...
 
 
 def _text(value: object) -> str:
@@ -90,7 +93,7 @@ def plan_deliveries(
     *,
     redeliver: bool = False,
 ) -> pd.DataFrame:
-    """Add `content_hash` and `action` to each order.
+    """Add `content_hash`, `action` and `sequence` to each order.
 
     Never delivered: eligible orders are NEW, the rest SKIPPED (their reason kept). Delivered before: a
     cancelled order, one with nothing left to ship or whose money went back (refunded, voided) becomes
@@ -99,12 +102,23 @@ def plan_deliveries(
     warehouse keeps what it has and the run says so, until the order is eligible again. With `redeliver`
     (ops asked for it), an unchanged eligible version goes once more as REPLACEMENT; a version already
     re-sent stays UNCHANGED.
+
+    `sequence` is the place a delivery of the order now takes in its delivery history: 1 for one never
+    delivered, else the latest delivery's plus 1. An order may go back to a version it had (A, B, A):
+    each change is a delivery of its own, and the ledger keeps one per place, so two runs planning the
+    same next delivery cannot both send it.
     """
     hashes = content_hashes(orders, ship_lines)
     has_lines = orders["order_id"].isin(ship_lines["order_id"])
     gone = orders["cancelled_at"].notna() | ~has_lines | orders["financial_status"].isin(MONEY_RETURNED)
+    last = [delivered.get(oid) for oid in orders["order_id"]]
     actions = [
-        _action(bool(e), bool(g), h, delivered.get(oid), redeliver)
-        for oid, e, g, h in zip(orders["order_id"], orders["eligible"], gone, hashes, strict=True)
+        _action(bool(e), bool(g), h, sent, redeliver)
+        for sent, e, g, h in zip(last, orders["eligible"], gone, hashes, strict=True)
     ]
-    return orders.assign(content_hash=hashes, action=pd.Categorical(actions, categories=ACTIONS))
+    sequences = [1 if sent is None else sent.sequence + 1 for sent in last]
+    return orders.assign(
+        content_hash=hashes,
+        action=pd.Categorical(actions, categories=ACTIONS),
+        sequence=pd.Series(sequences, index=orders.index, dtype="int64"),
+    )

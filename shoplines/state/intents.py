@@ -12,25 +12,32 @@ from sqlalchemy.orm import Session
 
 from shoplines.state.ledger import find_file, set_delivery_status
 from shoplines.state.models import Delivery, File
-from shoplines.state.records import LIVE_FILE_STATUSES, RECORD_TYPES, FilePlan, StateConflict
+from shoplines.state.records import LIVE_FILE_STATUSES, RECORD_TYPES, EntityVersion, FilePlan, StateConflict
 from shoplines.state.rows import chunks
 
-DeliveryKey = tuple[str, str, str]  # entity_id, content_hash, record_type
+DeliveryKey = tuple[str, int]  # entity_id, sequence: one live delivery per place in an entity's history
+Content = tuple[str, int, str, str]  # entity_id, sequence, content_hash, record_type
 
 
 def plan_keys(plan: FilePlan) -> set[DeliveryKey]:
     """The delivery keys (within shop, line, destination) a plan would record."""
-    return {(e.entity_id, e.content_hash, e.record_type) for e in plan.entities}
+    return {(e.entity_id, e.sequence) for e in plan.entities}
+
+
+def _content(entity: EntityVersion | Delivery) -> Content:
+    return (entity.entity_id, entity.sequence, entity.content_hash, entity.record_type)
 
 
 def check_plan(plan: FilePlan) -> None:
     """Refuse a plan that could never be recorded.
 
     Raises:
-        ValueError: an entity version is listed twice, or a record type is unknown.
+        ValueError: an entity is listed twice, a sequence is below 1, or a record type is unknown.
     """
-    if len(plan_keys(plan)) != len(plan.entities):
-        raise ValueError(f"{plan.file_name}: the plan lists an entity version more than once")
+    if len({e.entity_id for e in plan.entities}) != len(plan.entities):
+        raise ValueError(f"{plan.file_name}: the plan lists an entity more than once")
+    if any(e.sequence < 1 for e in plan.entities):
+        raise ValueError(f"{plan.file_name}: delivery sequences start at 1")
     unknown = sorted({e.record_type for e in plan.entities} - set(RECORD_TYPES))
     if unknown:
         raise ValueError(f"{plan.file_name}: unknown record types {unknown}; expected one of {RECORD_TYPES}")
@@ -60,16 +67,15 @@ def recorded_file(session: Session, plan: FilePlan) -> File | None:
     Raises:
         StateConflict: the file name, or one of its live delivery keys, is recorded with other content.
     """
-    wanted = plan_keys(plan)
-    _refuse_clashes(session, plan, wanted)
+    _refuse_clashes(session, plan, plan_keys(plan))
     found = find_file(session, plan.shop_id, plan.destination, plan.file_name)
     if found is None:
         return None
     same_file = (found.line, found.batch_id, found.sha256, found.size, found.row_count) == (
         plan.line, plan.batch_id, plan.sha256, plan.size, plan.row_count,
     )  # fmt: skip
-    stored = {(d.entity_id, d.content_hash, d.record_type) for d in _file_deliveries(session, plan)}
-    if not same_file or stored != wanted:
+    stored = {_content(d) for d in _file_deliveries(session, plan)}
+    if not same_file or stored != {_content(e) for e in plan.entities}:
         raise StateConflict(f"{plan.file_name} is already recorded for {plan.destination} with other content")
     return found
 
@@ -87,13 +93,18 @@ def _refuse_clashes(session: Session, plan: FilePlan, wanted: set[DeliveryKey]) 
     clashes = [
         d
         for d in _deliveries(session, plan, entity_ids)
-        if (d.entity_id, d.content_hash, d.record_type) in wanted
+        if (d.entity_id, d.sequence) in wanted
         and d.file_name != plan.file_name
         and d.status in LIVE_FILE_STATUSES
     ]
     if clashes:
-        names = ", ".join(sorted(f"{d.entity_name} in {d.file_name}" for d in clashes)[:5])
-        raise StateConflict(f"{plan.file_name}: entity versions already recorded in other files: {names}")
+        names = ", ".join(
+            sorted(f"{d.entity_name} in {d.file_name} (delivery {d.sequence})" for d in clashes)[:5]
+        )
+        raise StateConflict(
+            f"{plan.file_name}: another file already holds these deliveries (same entity, same place in its "
+            f"history): {names}"
+        )
 
 
 def _deliveries(session: Session, plan: FilePlan, entity_ids: Sequence[str]) -> Iterator[Delivery]:

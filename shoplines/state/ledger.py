@@ -73,7 +73,7 @@ def list_files(session: Session, shop_id: str, destination: str, status: str | N
 def latest_delivered(
     session: Session, shop_id: str, line: str, destination: str, entity_ids: Sequence[str]
 ) -> dict[str, DeliveredVersion]:
-    """The most recently delivered version of each entity that has one."""
+    """The latest delivered version of each entity that has one: the highest sequence delivered."""
     latest: dict[str, DeliveredVersion] = {}
     for chunk in chunks(entity_ids):
         rows = session.scalars(
@@ -85,7 +85,7 @@ def latest_delivered(
                 Delivery.status == "delivered",
                 Delivery.entity_id.in_(chunk),
             )
-            .order_by(Delivery.delivered_at, Delivery.id)
+            .order_by(Delivery.sequence, Delivery.delivered_at, Delivery.id)
         )
         for row in rows:
             latest[row.entity_id] = to_record(DeliveredVersion, row)

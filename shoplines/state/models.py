@@ -125,7 +125,11 @@ _LIVE = text(_in("status", LIVE_FILE_STATUSES))
 
 
 class Delivery(Base):
-    """One entity version in one file; the unique key over live rows makes a delivery deterministic."""
+    """One entity version in one file, at `sequence` in the entity's delivery history at the destination.
+
+    The unique key over live rows allows one delivery per place in that history: two runs planning the
+    same next delivery of an entity (whatever version each saw) cannot both record it.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -135,8 +139,7 @@ class Delivery(Base):
             "line",
             "destination",
             "entity_id",
-            "content_hash",
-            "record_type",
+            "sequence",
             unique=True,
             sqlite_where=_LIVE,
             postgresql_where=_LIVE,
@@ -148,6 +151,7 @@ class Delivery(Base):
         ),
         CheckConstraint(_in("status", FILE_STATUSES), name="status"),
         CheckConstraint(_in("record_type", RECORD_TYPES), name="record_type"),
+        CheckConstraint("sequence >= 1", name="sequence"),
         Index("ix_deliveries_file", "shop_id", "destination", "file_name"),
     )
 
@@ -159,6 +163,7 @@ class Delivery(Base):
     entity_name: Mapped[str] = mapped_column(String(255))
     content_hash: Mapped[str] = mapped_column(String(128))
     record_type: Mapped[str] = mapped_column(String(16))
+    sequence: Mapped[int] = mapped_column(Integer)
     file_name: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -40,12 +40,19 @@ class LeaseLost(StateError):
 
 @dataclass(frozen=True, slots=True)
 class EntityVersion:
-    """One version of one Shopify entity placed in a file."""
+    """One version of one Shopify entity placed in a file, at `sequence` in the entity's delivery history.
+
+    `sequence` is 1 for an entity's first delivery to a destination and the latest delivered one's plus 1
+    after that (`DeliveredVersion.sequence`); two live deliveries of an entity never share one. The
+    default 1 is only right for a first delivery: given for an entity already delivered, the ledger
+    refuses the plan (StateConflict), it never sends twice.
+    """
 
     entity_id: str
     entity_name: str
     content_hash: str
     record_type: RecordType
+    sequence: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +72,12 @@ class FilePlan:
 
 @dataclass(frozen=True, slots=True)
 class DeliveredVersion:
-    """The latest delivered version of an entity at a destination."""
+    """The latest delivered version of an entity at a destination; the next delivery takes `sequence` + 1."""
 
     entity_id: str
     content_hash: str
     record_type: RecordType
+    sequence: int
     file_name: str
     delivered_at: datetime
 

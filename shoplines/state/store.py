@@ -236,7 +236,10 @@ class StateStore:
     def delivered_versions(
         self, shop_id: str, line: str, destination: str, entity_ids: Iterable[str]
     ) -> dict[str, DeliveredVersion]:
-        """Latest DELIVERED version per entity: content_hash, record_type, file_name, delivered_at."""
+        """Latest DELIVERED version per entity: content_hash, record_type, sequence, file_name, delivered_at.
+
+        The entity's next delivery takes `sequence` + 1 (an entity without one starts at 1).
+        """
         wanted = sorted(set(entity_ids))
         with self._reads.begin() as session:
             return ledger.latest_delivered(session, shop_id, line, destination, wanted)
@@ -248,10 +251,10 @@ class StateStore:
         when the plan is the same.
 
         Raises:
-            ValueError: the plan lists an entity version twice or an unknown record type.
+            ValueError: the plan lists an entity twice, a sequence below 1 or an unknown record type.
             StateError: the run is unknown.
-            StateConflict: the file name is recorded with other content, or an entity version is already
-                in another live (intent or delivered) file.
+            StateConflict: the file name is recorded with other content, or another live (intent or
+                delivered) file already holds one of its entities at the same sequence.
         """
         intents.check_plan(plan)
         try:

@@ -205,6 +205,32 @@ def test_changes_after_delivery_go_as_amend_or_cancel_and_tag_edits_are_not_rese
     assert run()["files"] == 0  # and each change went exactly once
 
 
+def test_an_address_changed_back_and_forth_goes_as_an_amend_at_every_change(
+    monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, sftp_sandbox: RunningSftp
+) -> None:
+    warehouse = sandbox_warehouse(sftp_sandbox)
+    configure(monkeypatch, home, shop, warehouse)
+    run()
+    [moving] = pick(shop, set(delivered(warehouse.files())), 1)
+    home_address = moving["shippingAddress"]["address1"]
+    for address in ("14 Long Street", home_address, "14 Long Street"):  # A -> B -> A -> B
+        before = warehouse.files()
+        shop.post(f"/orders/{moving['legacyResourceId']}/edit", {"shipping_address": {"address1": address}})
+        counts = run()
+        new_files = [p for p in warehouse.files() if p not in before]
+        assert (counts["amended"], counts["new"], counts["files"], len(new_files)) == (1, 0, 1, 1)
+        rows, _ = read_file(new_files[0])
+        assert {(r["order_number"], r["record_type"], r["ship_to_address1"]) for r in rows} == {
+            (moving["name"], "AMEND", address)
+        }
+    assert run()["files"] == 0  # and the last change went once
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        latest = state.delivered_versions(
+            shop.running.shop, "orders-to-warehouse", "warehouse-sftp", [moving["id"]]
+        )
+    assert (latest[moving["id"]].record_type, latest[moving["id"]].sequence) == ("AMEND", 4)
+
+
 def test_a_wrong_host_key_is_refused_and_nothing_is_recorded_as_delivered(
     monkeypatch: pytest.MonkeyPatch, home: Path, shop: Shop, warehouse: Warehouse, tmp_path: Path
 ) -> None:

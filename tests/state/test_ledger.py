@@ -66,20 +66,26 @@ def test_confirm_is_idempotent_but_refuses_another_path_or_an_unknown_file(store
 def test_latest_delivered_version_per_entity(store: StateStore) -> None:
     run_id = start(store)
     deliver(store, run_id, plan("ORD-1.csv", order(1), order(2)))
-    deliver(store, run_id, plan("ORD-2.csv", order(1, "v2", "AMEND")))
-    store.record_file_intent(plan("ORD-3.csv", order(1, "v2", "CANCEL"), order(3)), run_id)  # never confirmed
+    deliver(store, run_id, plan("ORD-2.csv", order(1, "v2", "AMEND", 2)))
+    store.record_file_intent(
+        plan("ORD-3.csv", order(1, "v2", "CANCEL", 3), order(3)), run_id
+    )  # never confirmed
 
     latest = store.delivered_versions(
         SHOP, LINE, DEST, iter(["gid://shopify/Order/1", "gid://shopify/Order/2"] * 2)
     )
     assert set(latest) == {"gid://shopify/Order/1", "gid://shopify/Order/2"}
     amend = latest["gid://shopify/Order/1"]
-    assert (amend.content_hash, amend.record_type, amend.file_name) == (
+    assert (amend.content_hash, amend.record_type, amend.sequence, amend.file_name) == (
         order(1, "v2").content_hash,
         "AMEND",
+        2,
         "ORD-2.csv",
     )
-    assert latest["gid://shopify/Order/2"].file_name == "ORD-1.csv"
+    assert (latest["gid://shopify/Order/2"].file_name, latest["gid://shopify/Order/2"].sequence) == (
+        "ORD-1.csv",
+        1,
+    )
     assert latest["gid://shopify/Order/2"].delivered_at < amend.delivered_at
     assert (
         store.delivered_versions(SHOP, LINE, DEST, ["gid://shopify/Order/3", "gid://shopify/Order/9"]) == {}
@@ -137,8 +143,8 @@ def test_an_entity_version_is_recorded_once_per_destination(store: StateStore) -
     # one transaction: neither the file nor its other deliveries were written
     assert [f.file_name for f in store.files(SHOP, DEST)] == ["ORD-1.csv"]
     assert [row[0] for row in delivery_rows(store)] == ["gid://shopify/Order/1", "gid://shopify/Order/2"]
-    # another version of the same order is a new delivery
-    store.record_file_intent(plan("ORD-2.csv", order(2, "v2", "AMEND"), order(3)), run_id)
+    # the order's next delivery is a new one
+    store.record_file_intent(plan("ORD-2.csv", order(2, "v2", "AMEND", 2), order(3)), run_id)
     assert len(store.files(SHOP, DEST)) == 2
 
 
@@ -148,12 +154,18 @@ def test_the_delivery_key_is_enforced_by_the_database(store: StateStore, clock: 
     row = {
         "shop_id": SHOP, "line": LINE, "destination": DEST, "entity_id": dup.entity_id,
         "entity_name": dup.entity_name, "content_hash": dup.content_hash, "record_type": "NEW",
-        "file_name": "ORD-1.csv", "status": "intent", "created_at": clock(),
+        "sequence": 1, "file_name": "ORD-1.csv", "status": "intent", "created_at": clock(),
     }  # fmt: skip
-    with pytest.raises(IntegrityError), store.engine.begin() as conn:
-        conn.execute(insert(Delivery), [row])
-    with pytest.raises(IntegrityError), store.engine.begin() as conn:  # foreign key to files
-        conn.execute(insert(Delivery), [row | {"content_hash": "x", "file_name": "ORD-404.csv"}])
+    refused = [
+        row,
+        row | {"content_hash": "x", "record_type": "AMEND"},  # another version at the same place
+        row | {"sequence": 2, "file_name": "ORD-404.csv"},  # foreign key to files
+        row | {"sequence": 0},
+        {k: v for k, v in row.items() if k != "sequence"},
+    ]
+    for refused_row in refused:
+        with pytest.raises(IntegrityError), store.engine.begin() as conn:
+            conn.execute(insert(Delivery), [refused_row])
     with store.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Delivery)) == 1
 

@@ -10,7 +10,7 @@ from shoplines.state.db import make_engine, migrate
 from shoplines.state.models import Base, Lease
 from shoplines.state.store import StateStore
 from tests.state.conftest import StepClock
-from tests.state.factories import DEST, LINE, SHOP, WINDOW, deliver, order, plan, start
+from tests.state.factories import DEST, LINE, SHOP, WINDOW, order, plan, record_before_0003, start
 from tests.state.test_migrations import HEAD, alembic, tables, version
 
 STATUS_TABLES = ("runs", "files", "deliveries")
@@ -33,10 +33,12 @@ def model_checks() -> dict[str, set[str]]:
 
 def test_a_used_0001_database_upgrades_with_its_ledger(engine: Engine) -> None:
     alembic(engine, "upgrade", "0001_initial")
-    old = StateStore(engine, StepClock())  # 0001 has every column these writes touch
+    clock = StepClock()
+    old = StateStore(engine, clock)  # 0001 has every column runs and confirmations touch
     run_id = start(old)
-    deliver(old, run_id, plan("ORD-1.csv", order(1), order(2)))
-    old.record_file_intent(plan("ORD-2.csv", order(3)), run_id)
+    record_before_0003(old, run_id, plan("ORD-1.csv", order(1), order(2)), clock())
+    old.confirm_file(SHOP, DEST, "ORD-1.csv", "inbound/ORD-1.csv")
+    record_before_0003(old, run_id, plan("ORD-2.csv", order(3)), clock())
 
     migrate(engine)
     store = StateStore(engine, StepClock())

@@ -23,7 +23,7 @@ from tests.state.factories import SHOP, deliver, order, plan, start
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"runs", "files", "deliveries", "quarantine", "leases", "watermarks", "watermark_history"}
 TABLES |= {"file_resolutions"}
-HEAD = "0002_leases_watermarks_audit"
+HEAD = "0003_delivery_sequence"
 
 
 @pytest.fixture

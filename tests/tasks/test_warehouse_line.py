@@ -26,12 +26,16 @@ BUILT = datetime(2026, 10, 27, 6, 0, tzinfo=UTC)
 class Sent:
     content_hash: str
     record_type: str
+    sequence: int = 1
 
 
-def plan(raw: list[dict], delivered: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def plan(
+    raw: list[dict], delivered: dict | None = None, *, redeliver: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     frames = flatten_orders.fn(raw)
     selection = select_eligible.fn(frames.orders, frames.lines, frames.fulfillment_lines, WAREHOUSE, RULE)
-    return plan_deliveries.fn(selection.orders, selection.ship_lines, delivered or {}), selection.ship_lines
+    planned = plan_deliveries.fn(selection.orders, selection.ship_lines, delivered or {}, redeliver=redeliver)
+    return planned, selection.ship_lines
 
 
 def actions(planned: pd.DataFrame) -> dict[str, str]:
@@ -81,6 +85,24 @@ def test_tag_edit_keeps_the_version_but_quantity_and_address_change_it() -> None
     moved = order(1001)
     moved["shippingAddress"]["address1"] = "14 Long Street"
     assert actions(plan([moved], sent)[0]) == {"#1001": "AMEND"}
+
+
+def test_an_order_changed_back_and_forth_is_amended_each_time_at_the_next_place_in_its_history() -> None:
+    a = order(1001)
+    b = order(1001)
+    b["shippingAddress"]["address1"] = "14 Long Street"
+    sent: dict[str, Sent] = {}
+    seen = []
+    for version in (a, b, a, b):  # address changed, changed back, changed again
+        row = plan([version], sent)[0].iloc[0]
+        seen.append((str(row["action"]), int(row["sequence"])))
+        sent = {row["order_id"]: Sent(row["content_hash"], str(row["action"]), int(row["sequence"]))}
+    assert seen == [("NEW", 1), ("AMEND", 2), ("AMEND", 3), ("AMEND", 4)]
+    assert actions(plan([b], sent)[0]) == {"#1001": "UNCHANGED"}
+    again = plan([b], sent, redeliver=True)[0].iloc[0]
+    assert (again["action"], again["sequence"]) == ("REPLACEMENT", 5)  # a re-send takes its own place too
+    replaced = {again["order_id"]: Sent(again["content_hash"], "REPLACEMENT", 5)}
+    assert actions(plan([b], replaced, redeliver=True)[0]) == {"#1001": "UNCHANGED"}  # once per version
 
 
 def test_cancellation_after_delivery_is_a_cancel_and_before_is_nothing() -> None:
