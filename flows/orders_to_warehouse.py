@@ -7,16 +7,27 @@ from datetime import UTC, date, datetime, timedelta
 from prefect import flow, get_run_logger
 
 from clients.shopify import ShopifyClient
+from shoplines.alerting import Alerts
 from shoplines.dates import BusinessWindow, Selector, business_window, change_window, today_in
 from shoplines.leasing import leased
-from shoplines.lines import WAREHOUSE_DESTINATION, eligibility_rule
+from shoplines.lines import WAREHOUSE_DESTINATION, contract, eligibility_rule
 from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
-from shoplines.wiring import build_shopify, open_state, sftp_factory, warehouse_location
+from shoplines.wiring import build_alerts, build_shopify, open_state, sftp_factory, warehouse_location
+from tasks import problems
 from tasks.deliver import Target, deliver_files, settle_unconfirmed
 from tasks.extract import fetch_orders
+from tasks.journal import journal_rows
 from tasks.plan_deliveries import plan_deliveries
-from tasks.record import held_orders, quarantine, skip_reasons, summarise
+from tasks.record import (
+    enforce_bad_row_policy,
+    held_orders,
+    quarantine,
+    report_failure,
+    review_run,
+    skip_reasons,
+    summarise,
+)
 from tasks.select_eligible import select_eligible
 from tasks.transform_orders import flatten_orders
 from tasks.validate_orders import validate_orders
@@ -53,19 +64,22 @@ def orders_to_warehouse(  # noqa: PLR0917 - a flow's parameters are its form in 
         run_id = state.start_run(target.shop_id, LINE, window.selector, window.start, window.end,
                                  {"from": str(window.date_from), "to": str(window.date_to),
                                   "incremental": incremental, "redeliver": redeliver})  # fmt: skip
+        alerts = build_alerts(settings, state, LINE, window.describe())
         try:
             with leased(state, target.shop_id, LINE, (window.start, window.end), run_id=run_id,
                         ttl=timedelta(seconds=settings.run_lease_seconds),
                         wait=settings.run_lease_wait_seconds):  # fmt: skip
-                counts = deliver_window(
-                    settings, shopify, state, window=window, target=target, run_id=run_id, redeliver=redeliver
-                )
+                counts = deliver_window(settings, shopify, state, alerts, window=window, target=target,
+                                        run_id=run_id, redeliver=redeliver)  # fmt: skip
                 state.advance_watermark(target.shop_id, LINE, window.selector, window_start=window.start,
                                         window_end=window.end, run_id=run_id)  # fmt: skip
         except BaseException as exc:
             state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            report_failure(alerts, exc, window.describe())
             raise
         state.finish_run(run_id, "completed", counts)
+        alerts.clear([problems.FAILED])
+        alerts.flush_pending()
     return counts
 
 
@@ -97,6 +111,7 @@ def deliver_window(
     settings: Settings,
     shopify: ShopifyClient,
     state: StateStore,
+    alerts: Alerts,
     *,
     window: BusinessWindow,
     target: Target,
@@ -107,10 +122,12 @@ def deliver_window(
     logger = get_run_logger()
     connect = sftp_factory(settings)
     settle_unconfirmed(connect, state, target)
-    raw = fetch_orders(shopify, window, timedelta(seconds=settings.window_overlap_seconds))
+    pulled = fetch_orders(shopify, window, timedelta(seconds=settings.window_overlap_seconds))
+    raw = pulled.orders
     payloads = {str(o.get("id")): o for o in raw if isinstance(o, dict)}
     frames = validate_orders(flatten_orders(raw), settings.shop_currency, payloads)
-    quarantined = quarantine(state, target, run_id, frames.rejected)
+    quarantined = quarantine(state, target, run_id, frames.rejected, frames.orders["order_id"])
+    enforce_bad_row_policy(contract(LINE), frames.rejected)
     selection = select_eligible(frames.orders, frames.lines, frames.fulfillment_lines,
                                 warehouse_location(settings), eligibility_rule(LINE))  # fmt: skip
     delivered = state.delivered_versions(
@@ -120,8 +137,18 @@ def deliver_window(
     rows = warehouse_rows(planned, selection.ship_lines, settings.shop_timezone)
     files = build_files(rows, settings.warehouse_max_lines_per_file, settings.warehouse_file_prefix,
                         target.shop_id, datetime.now(UTC))  # fmt: skip
+    state.journal(target.shop_id, LINE, run_id, journal_rows(planned, files))
     sent = deliver_files(files, planned, connect=connect, state=state, target=target, run_id=run_id)
     counts = summarise(len(raw), planned, quarantined, sent, len(rows))
+    review_run(
+        alerts,
+        state,
+        target=target,
+        planned=planned,
+        pulled=pulled,
+        drift=shopify.warnings,
+        window=window.describe(),
+    )
     logger.info("Left out: %s", skip_reasons(planned) or "none")
     if held := held_orders(planned):
         logger.warning(

@@ -25,6 +25,9 @@ sandbox_app = typer.Typer(
 )
 ledger_app = typer.Typer(help="The delivery ledger: uploads that need a person.", no_args_is_help=True)
 run_app = typer.Typer(help="Run an integration line now.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Orders held back because their data failed checks.", no_args_is_help=True)
+check_app = typer.Typer(help="Checks that catch what no run reports: missed schedules, hanging runs.",
+                        no_args_is_help=True)  # fmt: skip
 contract_app = typer.Typer(help="Each line's contract: what is sent, when, and what happens on failure.",
                            no_args_is_help=True)  # fmt: skip
 lease_app = typer.Typer(
@@ -35,6 +38,8 @@ app.add_typer(run_app, name="run")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lease_app, name="lease")
 app.add_typer(contract_app, name="contract")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(check_app, name="check")
 console = Console()
 
 DEMO_TIME_SCALE = 20.0  # the demo shop's clock runs 20x: Standard-plan pacing in seconds, not minutes
@@ -221,6 +226,111 @@ def lease_release(
         highlight=False,
         soft_wrap=True,
     )
+
+
+@app.command("trace")
+def trace(
+    order: Annotated[str, typer.Argument(help='The order: name ("#1001"), number, legacy id or gid.')],
+) -> None:
+    """What happened to an order, across every line, oldest first: what arrived, what it was mapped to,
+    what the warehouse got, and what a person decided."""
+    from shoplines import views
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        steps = state.trace(settings.shop_domain, order.strip())
+    views.trace(console, order, steps)
+    if not steps:
+        raise typer.Exit(1)
+
+
+@app.command("problems")
+def problems(
+    every: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
+) -> None:
+    """The problems people were told about and which are still open."""
+    from shoplines import views
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        found = state.alerts(settings.shop_domain, status=None if every else "open")
+    views.alerts(console, found)
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    line: Annotated[str, typer.Option(help="The integration line.")] = "orders-to-warehouse",
+) -> None:
+    """Orders waiting in quarantine, with why."""
+    from shoplines import views
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        rows = state.open_quarantine(settings.shop_domain, line)
+    views.quarantine_list(console, line, rows)
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    quarantine_id: Annotated[int, typer.Argument(help="The id `quarantine list` shows.")],
+) -> None:
+    """One quarantined order: every reason, and the fields we received (personal data masked)."""
+    from shoplines import views
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        row = state.quarantined(settings.shop_domain, quarantine_id)
+    views.quarantine_show(console, row)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    quarantine_id: Annotated[int, typer.Argument(help="The id `quarantine list` shows.")],
+) -> None:
+    """After a fix (in Shopify or in our settings), run the order's day again: if it passes its checks now
+    it is delivered once and its quarantine entry is closed; if not, it stays with the new reason."""
+    from shoplines.dates import business_day
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        row = state.quarantined(settings.shop_domain, quarantine_id)
+    day = business_day(row.payload.get("processedAt"), settings.shop_timezone)
+    if day is None:
+        raise typer.BadParameter(
+            f"quarantined record {quarantine_id} has no readable processedAt: run its day with "
+            "`shoplines run orders-to-warehouse --from DAY --to DAY`",
+            param_hint="QUARANTINE_ID",
+        )
+    counts = _orders_to_warehouse(day, day, "processed")
+    with open_state(settings) as state:
+        after = state.quarantined(settings.shop_domain, quarantine_id)
+    from shoplines import views
+
+    views.counts(console, counts)
+    if after.resolved_at is None:
+        console.print(
+            f"{after.entity_name or after.entity_id}: still in quarantine: {after.reason}", markup=False
+        )
+        raise typer.Exit(1)
+    console.print(f"{after.entity_name or after.entity_id}: {after.resolution}", markup=False)
+
+
+@check_app.command("freshness")
+def check_freshness() -> None:
+    """Whether the scheduled line ran recently and no run hangs; problems are announced like any other."""
+    from flows.freshness import freshness_check
+
+    found = freshness_check.fn()
+    if found:
+        for text in found:
+            console.print(text, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print("the scheduled line ran on time and no run hangs")
 
 
 @contract_app.command("show")

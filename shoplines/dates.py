@@ -81,3 +81,16 @@ def shop_date(moment: datetime, timezone: str) -> date:
 def today_in(timezone: str) -> date:
     """Today's date in the shop's time zone (for runs given no dates)."""
     return datetime.now(ZoneInfo(timezone)).date()
+
+
+def business_day(timestamp: object, timezone: str) -> date | None:
+    """The shop day of a Shopify UTC timestamp string ("2026-11-01T08:15:00Z"); None if unreadable."""
+    if not isinstance(timestamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return shop_date(moment, timezone)

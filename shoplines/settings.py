@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic.fields import FieldInfo
@@ -68,6 +68,26 @@ class Settings(BaseSettings):
     sftp_processed_dir: str | None = Field("processed", description="Where the 3PL moves files it took.")
     sftp_outbound_dir: str | None = Field("outbound", description="Where the 3PL writes ACK_/ERR_ answers.")
     sftp_timeout_seconds: float = 30.0
+
+    notify_slack_url: SecretStr | None = Field(
+        None, description="Slack (or compatible) incoming webhook URL."
+    )
+    notify_teams_url: SecretStr | None = Field(
+        None, description="Teams channel: Power Automate Workflows URL."
+    )
+    notify_webhook_url: SecretStr | None = Field(None, description="Any endpoint taking the notice as JSON.")
+    notify_email_to: list[str] = Field(default_factory=list, description="Recipients, as a JSON list.")
+    notify_email_from: str = "shoplines@localhost"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    notify_reminder_hours: float = Field(24.0, gt=0, description="Remind of a problem still open after this.")
+    ui_url: str | None = Field(None, description="Prefect UI base for run links (default: PREFECT_UI_URL).")
+    freshness_intervals: int = Field(
+        3, ge=1, description="Alert when a scheduled line has had no successful run for this many intervals."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from shoplines import progress
+from shoplines.privacy import PERSONAL_COLUMNS, mask_text, mask_value
 
 T = TypeVar("T")
 
@@ -93,8 +94,13 @@ def leases(console: Console, line: str, held: Sequence[Any]) -> None:
 
 def with_progress(console: Console, work: Callable[[], T]) -> T:
     """Run `work` with a live bar fed by `shoplines.progress` reports."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.completed:,.0f}"), TimeElapsedColumn())  # fmt: skip
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
@@ -108,3 +114,91 @@ def with_progress(console: Console, work: Callable[[], T]) -> T:
             return work()
         finally:
             progress.set_hook(None)
+
+
+def trace(console: Console, needle: str, steps: Sequence[Any]) -> None:
+    """An order's story, oldest first, one step a line (times in UTC)."""
+    if not steps:
+        console.print(f"nothing recorded for {needle}: check the name, or it was never in a window we ran")
+        return
+    names = sorted({s.entity_name or s.entity_id for s in steps})
+    console.print(f"{', '.join(names)}: {len(steps)} step(s), oldest first (times UTC)", markup=False)
+    for step in steps:
+        console.print(
+            f"  {step.at:%Y-%m-%d %H:%M:%S}  {step.line:<20} {step.stage:<12} {mask_text(step.summary)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def alerts(console: Console, found: Sequence[Any]) -> None:
+    """Problems people were told about: open first, what to do."""
+    if not found:
+        console.print("no open problems")
+        return
+    for alert in found:
+        state = "OPEN" if alert.status == "open" else f"resolved {alert.resolved_at:%Y-%m-%d %H:%M}"
+        told = (
+            f"told {alert.notified_at:%Y-%m-%d %H:%M}"
+            if alert.notified_at
+            else "NOT YET TOLD (no channel took it)"
+        )
+        console.print(
+            f"{state}  {alert.line}: {alert.title}  (since {alert.opened_at:%Y-%m-%d %H:%M} UTC, "
+            f"seen {alert.occurrences}x, {told})",
+            markup=False,
+            soft_wrap=True,
+        )
+        console.print(f"    {alert.what}", markup=False, soft_wrap=True)
+        if alert.status == "open":
+            console.print(f"    what to do: {alert.next_step}", markup=False, soft_wrap=True)
+
+
+def quarantine_list(console: Console, line: str, rows: Sequence[Any]) -> None:
+    """Open quarantine rows of a line, one a line."""
+    if not rows:
+        console.print(f"nothing in quarantine on {line}")
+        return
+    console.print(f"{len(rows)} record(s) in quarantine on {line} (times UTC):")
+    for row in rows:
+        name = row.entity_name or row.entity_id or "(no id)"
+        console.print(
+            f"  {row.id:>5}  {row.created_at:%Y-%m-%d %H:%M}  {name}  {mask_text(row.reason)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        "Details: shoplines quarantine show ID. After fixing the order: shoplines quarantine retry ID"
+    )
+
+
+def quarantine_show(console: Console, row: Any) -> None:
+    """One quarantine row with its payload's top-level fields, personal data masked."""
+    name = row.entity_name or row.entity_id or "(no id)"
+    state = (
+        "waiting"
+        if row.resolved_at is None
+        else f"resolved {row.resolved_at:%Y-%m-%d %H:%M}: {row.resolution}"
+    )
+    console.print(f"quarantine {row.id}: {name} on {row.line} ({state})", markup=False, soft_wrap=True)
+    console.print(f"  held back {row.created_at:%Y-%m-%d %H:%M} UTC by run {row.run_id}", markup=False)
+    for reason in row.reason.split("; "):
+        console.print(f"  - {mask_text(reason)}", markup=False, soft_wrap=True)
+    console.print("  received:", markup=False)
+    for key, value in sorted(row.payload.items()):
+        shown = summarise_value(key, value)
+        console.print(f"    {key}: {shown}", markup=False, highlight=False, soft_wrap=True)
+
+
+def summarise_value(key: str, value: Any) -> str:
+    """A payload field for display: personal data masked, nested data counted, long text cut."""
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+    if isinstance(value, dict):
+        inner = value.get("nodes") if isinstance(value.get("nodes"), list) else None
+        return f"{len(inner)} item(s)" if inner is not None else "{…}"
+    if isinstance(value, list):
+        return f"{len(value)} item(s)"
+    text = mask_value(snake, value) if snake in PERSONAL_COLUMNS else mask_text(str(value))
+    return text if len(text) <= 120 else text[:117] + "..."

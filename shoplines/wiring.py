@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from prefect import get_run_logger
 from prefect.exceptions import MissingContextError
 
+from clients.notify import Channel, Email, JsonWebhook, Notifier, SlackWebhook, SmtpSettings, TeamsWebhook
 from clients.sftp import SftpClient
 from clients.shopify import ShopifyClient, ThrottleBudget
 from clients.shopify_events import ClientEvent
+from shoplines.alerting import Alerts
 from shoplines.errors import ConfigError
 from shoplines.settings import Settings
 from shoplines.state.store import StateStore
@@ -98,3 +102,44 @@ def preflight(settings: Settings) -> None:
             f"set SHOPLINES_SFTP_PASSWORD or SHOPLINES_SFTP_KEY_FILE for the 3PL's SFTP server: {HINT}"
         )
     sftp_factory(settings)
+
+
+def build_notifier(settings: Settings) -> Notifier:
+    """Every configured channel; none configured means the run log and Prefect events only."""
+    channels: list[Channel] = []
+    if settings.notify_slack_url:
+        channels.append(SlackWebhook(settings.notify_slack_url.get_secret_value()))
+    if settings.notify_teams_url:
+        channels.append(TeamsWebhook(settings.notify_teams_url.get_secret_value()))
+    if settings.notify_webhook_url:
+        channels.append(JsonWebhook(settings.notify_webhook_url.get_secret_value()))
+    if settings.notify_email_to:
+        if not settings.smtp_host:
+            raise ConfigError("SHOPLINES_NOTIFY_EMAIL_TO is set but SHOPLINES_SMTP_HOST is not")
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        smtp = SmtpSettings(settings.smtp_host, settings.smtp_port, settings.notify_email_from,
+                            tuple(settings.notify_email_to), settings.smtp_username, password,
+                            settings.smtp_security)  # fmt: skip
+        channels.append(Email(smtp))
+    return Notifier(channels)
+
+
+def run_link(settings: Settings, flow_run_id: str | None) -> str | None:
+    """The Prefect UI page of a flow run, when the UI's address is known."""
+    base = settings.ui_url or os.environ.get("PREFECT_UI_URL")
+    if not base or not flow_run_id:
+        return None
+    return f"{base.rstrip('/')}/runs/flow-run/{flow_run_id}"
+
+
+def build_alerts(settings: Settings, state: StateStore, line: str, window: str | None) -> Alerts:
+    """The alerts of one line for the current run, with a link to it when the Prefect UI is known."""
+    try:
+        from prefect.runtime import flow_run
+
+        flow_run_id: str | None = flow_run.id
+    except Exception:  # outside a flow run
+        flow_run_id = None
+    return Alerts(state, build_notifier(settings), settings.shop_domain, line, window=window,
+                  link=run_link(settings, flow_run_id),
+                  reminder_after=timedelta(hours=settings.notify_reminder_hours))  # fmt: skip

@@ -3,6 +3,7 @@ flow run (`tasks.caching`): a new run always sees Shopify as it is now."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from prefect import get_run_logger, task
@@ -18,8 +19,17 @@ from tasks.transform_orders import Payload
 REQUIRED_SCOPES = ("read_orders",)
 
 
+@dataclass(frozen=True)
+class Pulled:
+    """A window's orders and what Shopify counted for it (`precision` AT_LEAST: the count is a floor)."""
+
+    orders: list[Payload]
+    counted: int
+    precision: str
+
+
 @task(name="fetch-orders", **PER_RUN)
-def fetch_orders(client: ShopifyClient, window: BusinessWindow, overlap: timedelta) -> list[Payload]:
+def fetch_orders(client: ShopifyClient, window: BusinessWindow, overlap: timedelta) -> Pulled:
     """All orders in the window, every nested list complete, de-duplicated by id (newest kept)."""
     logger = get_run_logger()
     client.require_scopes(REQUIRED_SCOPES)
@@ -40,7 +50,9 @@ def fetch_orders(client: ShopifyClient, window: BusinessWindow, overlap: timedel
             f"Shopify counts {expected.count} {window.describe()} but only {len(orders)} arrived; "
             "nothing was sent, run it again"
         )
-    return orders
+    if expected.precision != "EXACT":
+        logger.warning("Shopify would only count at least %s: the pull cannot be checked", expected.count)
+    return Pulled(orders, expected.count, expected.precision)
 
 
 def _counted(count: OrderCount) -> str:

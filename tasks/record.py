@@ -1,27 +1,100 @@
-"""Thin state tasks: quarantine what could not be used, and summarise the run in plain counts."""
+"""Thin state tasks: quarantine what could not be used, summarise the run in plain counts, and tell people
+what they must hear about (`tasks.problems` decides what; `shoplines.alerting` remembers and sends)."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from clients.shopify_events import ClientEvent
+from shoplines.alerting import Alerts
+from shoplines.errors import ShoplinesError
+from shoplines.lines import LineContract, contract
+from shoplines.privacy import mask_text
 from shoplines.state.store import QuarantineRow, StateStore
+from tasks import problems
 from tasks.deliver import Target
+from tasks.extract import Pulled
 from tasks.transform_orders import Rejected
 
 
 @task(name="quarantine-rejected-orders", cache_policy=NO_CACHE)
-def quarantine(state: StateStore, target: Target, run_id: str, rejected: list[Rejected]) -> int:
-    """Store every rejected order with its reasons; nothing received is dropped."""
+def quarantine(
+    state: StateStore, target: Target, run_id: str, rejected: list[Rejected], passed: Iterable[str] = ()
+) -> int:
+    """Store every rejected order with its reasons (nothing received is dropped), and close the quarantine
+    entries of orders that pass every check now (fixed at the source: they go on and are delivered once)."""
+    logger = get_run_logger()
+    fixed = state.resolve_passed_quarantine(target.shop_id, target.line, [str(i) for i in passed], run_id)
+    for row in fixed:
+        logger.info("Order %s passes its checks now; out of quarantine", row.entity_name or row.entity_id)
     if not rejected:
         return 0
     rows = [QuarantineRow(r.entity_id, r.entity_name, r.reason, r.payload) for r in rejected]
     stored = state.quarantine_rows(target.shop_id, target.line, run_id, rows)
-    logger = get_run_logger()
     for r in rejected:
-        logger.warning("Quarantined order %s: %s", r.entity_name or r.entity_id or "(no id)", r.reason)
+        logger.warning(
+            "Quarantined order %s: %s", r.entity_name or r.entity_id or "(no id)", mask_text(r.reason)
+        )
     return stored
+
+
+class QuarantineHalt(ShoplinesError):
+    """The line's contract says: send nothing while any order is bad."""
+
+
+def enforce_bad_row_policy(contract: LineContract, rejected: Sequence[Rejected]) -> None:
+    """`halt` lines stop before sending anything when an order was quarantined; `proceed` lines go on."""
+    if rejected and contract.on_bad_rows == "halt":
+        names = ", ".join(sorted({r.entity_name or r.entity_id or "(no id)" for r in rejected})[:10])
+        raise QuarantineHalt(
+            f"{len(rejected)} order(s) failed their checks ({names}) and {contract.line} sends nothing while "
+            "any is bad: fix them, then re-run (shoplines quarantine list)"
+        )
+
+
+@task(name="review-run", cache_policy=NO_CACHE)
+def review_run(
+    alerts: Alerts,
+    state: StateStore,
+    *,
+    target: Target,
+    planned: pd.DataFrame,
+    pulled: Pulled,
+    drift: Sequence[ClientEvent],
+    window: str,
+) -> None:
+    """Open, refresh or clear the problems people must hear about after a run that went through."""
+    open_rows = state.open_quarantine(target.shop_id, target.line)
+    checks = {
+        problems.QUARANTINE: problems.quarantine(open_rows),
+        problems.COUNT_UNCHECKED: problems.count_unchecked(pulled.precision, pulled.counted, window),
+        problems.API_DRIFT: problems.api_drift([event.message for event in drift]),
+    }
+    for key, problem in checks.items():
+        if problem is None:
+            alerts.clear([key])
+        else:
+            alerts.report(problem)
+    raised, cleared = problems.transitions(planned, contract(target.line))
+    for problem in raised:
+        alerts.report(problem)
+    alerts.clear(cleared)
+
+
+def report_failure(alerts: Alerts, exc: BaseException, window: str) -> None:
+    """Tell people a run failed; a failure to tell them is logged, never raised over the run's own error."""
+    try:
+        alerts.report(problems.failure(exc, window))
+        alerts.flush_pending()
+    except Exception as notify_error:  # the run's own exception is the one that must surface
+        logging.getLogger("shoplines.alerts").error(
+            "could not record or send the failure alert: %s", notify_error
+        )
 
 
 def summarise(

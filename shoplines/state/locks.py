@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 # with the single-key migration lock (PostgreSQL keeps the one-key and two-key spaces apart).
 LEASES = 0x4C45
 WATERMARKS = 0x574D
+ALERTS = 0x414C
 
 
 def is_sqlite(session: Session) -> bool:

@@ -25,7 +25,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shoplines.state.records import FILE_STATUSES, LIVE_FILE_STATUSES, OUTCOMES, RECORD_TYPES, RUN_STATUSES
+from shoplines.state.records import (
+    ALERT_KINDS,
+    ALERT_STATUSES,
+    FILE_STATUSES,
+    LIVE_FILE_STATUSES,
+    OUTCOMES,
+    RECORD_TYPES,
+    RUN_STATUSES,
+)
 
 # Named constraints let SQLite batch migrations drop and recreate them later.
 NAMING_CONVENTION = {
@@ -264,3 +272,58 @@ class FileResolution(Base):
     note: Mapped[str] = mapped_column(Text)
     remote_path: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Alert(Base):
+    """A problem people were told about (or are owed a word on): open until it clears."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index("uq_alerts_open_key", "shop_id", "line", "key", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index("ix_alerts_shop_status", "shop_id", "status"),
+        CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+        CheckConstraint(_in("kind", ALERT_KINDS), name="kind"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    line: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    what: Mapped[str] = mapped_column(Text)
+    next_step: Mapped[str] = mapped_column(Text)
+    window: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, int]] = mapped_column(JsonDocument)
+    link: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    occurrences: Mapped[int] = mapped_column(Integer)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class JournalEntry(Base):
+    """One step of a record's journey, for support: what arrived, what it was mapped to, what we did."""
+
+    __tablename__ = "journal"
+    __table_args__ = (
+        Index("ix_journal_entity", "shop_id", "entity_id"),
+        Index("ix_journal_name", "shop_id", "entity_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    line: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    entity_id: Mapped[str] = mapped_column(String(255))
+    entity_name: Mapped[str | None] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stage: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument)

@@ -10,26 +10,71 @@ from sqlalchemy.orm import Session
 
 from shoplines.state.models import Quarantine
 from shoplines.state.records import QuarantineRecord, QuarantineRow, StateConflict, StateError
-from shoplines.state.rows import json_document, to_record
+from shoplines.state.rows import chunks, json_document, to_record
 
 
 def add_rows(
     session: Session, shop_id: str, line: str, run_id: str, rows: Sequence[QuarantineRow], *, now: datetime
-) -> None:
-    """Insert one open quarantine row per record."""
-    session.add_all(
-        Quarantine(
-            shop_id=shop_id,
-            line=line,
-            run_id=run_id,
-            entity_id=row.entity_id,
-            entity_name=row.entity_name,
-            reason=row.reason,
-            payload=json_document(row.payload),
-            created_at=now,
+) -> int:
+    """Insert one open quarantine row per record, unless the record is already waiting there for the same
+    reason (a run every 15 minutes sees it again): then only its payload is brought up to date. How many
+    rows were added."""
+    ids = sorted({row.entity_id for row in rows if row.entity_id})
+    waiting: dict[tuple[str | None, str], Quarantine] = {}
+    for chunk in chunks(ids):
+        query = select(Quarantine).where(
+            Quarantine.shop_id == shop_id,
+            Quarantine.line == line,
+            Quarantine.resolved_at.is_(None),
+            Quarantine.entity_id.in_(chunk),
         )
-        for row in rows
-    )
+        waiting |= {(q.entity_id, q.reason): q for q in session.scalars(query)}
+    added = 0
+    for row in rows:
+        known = waiting.get((row.entity_id, row.reason)) if row.entity_id else None
+        if known is not None:
+            known.payload = json_document(row.payload)
+            continue
+        session.add(
+            Quarantine(
+                shop_id=shop_id,
+                line=line,
+                run_id=run_id,
+                entity_id=row.entity_id,
+                entity_name=row.entity_name,
+                reason=row.reason,
+                payload=json_document(row.payload),
+                created_at=now,
+            )
+        )
+        added += 1
+    return added
+
+
+def resolve_passed(
+    session: Session, shop_id: str, line: str, entity_ids: Sequence[str], resolution: str, *, now: datetime
+) -> list[QuarantineRecord]:
+    """Close the open rows of records that passed every check this time (fixed at the source)."""
+    closed: list[QuarantineRecord] = []
+    for chunk in chunks(sorted(set(entity_ids))):
+        query = select(Quarantine).where(
+            Quarantine.shop_id == shop_id,
+            Quarantine.line == line,
+            Quarantine.resolved_at.is_(None),
+            Quarantine.entity_id.in_(chunk),
+        )
+        for row in session.scalars(query.order_by(Quarantine.id)):
+            row.resolved_at, row.resolution = now, resolution
+            closed.append(to_record(QuarantineRecord, row))
+    return closed
+
+
+def get_row(session: Session, shop_id: str, quarantine_id: int) -> QuarantineRecord:
+    """One quarantine row (StateError if this shop has none with that id)."""
+    row = session.get(Quarantine, quarantine_id)
+    if row is None or row.shop_id != shop_id:
+        raise StateError(f"no quarantined record {quarantine_id} for {shop_id}")
+    return to_record(QuarantineRecord, row)
 
 
 def open_rows(session: Session, shop_id: str, line: str) -> list[QuarantineRecord]:

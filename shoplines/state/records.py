@@ -187,3 +187,57 @@ class FileResolution:
     note: str
     remote_path: str | None
     resolved_at: datetime
+
+
+ALERT_STATUSES = ("open", "resolved")
+ALERT_KINDS = ("problem", "event")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """A row of `alerts`."""
+
+    id: int
+    shop_id: str
+    line: str
+    key: str
+    kind: str
+    status: str
+    title: str
+    what: str
+    next_step: str
+    window: str | None
+    counts: dict[str, int]
+    link: str | None
+    opened_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+    occurrences: int
+    notified_at: datetime | None
+    resolution_notified_at: datetime | None
+    failed_attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRow:
+    """A journal entry to write: one step of one record's journey."""
+
+    entity_id: str
+    entity_name: str | None
+    stage: str
+    summary: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One line of `shoplines trace`: when, which line, which record, what happened."""
+
+    at: datetime
+    line: str
+    entity_id: str
+    entity_name: str | None
+    stage: str
+    summary: str
+    run_id: str | None

@@ -12,16 +12,28 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from shoplines.state import intents, leases, ledger, quarantine, resolutions, run_log, watermarks
+from shoplines.state import (
+    alerts,
+    intents,
+    journal,
+    leases,
+    ledger,
+    quarantine,
+    resolutions,
+    run_log,
+    watermarks,
+)
 from shoplines.state.db import make_engine, migrate, read_only
 from shoplines.state.models import Lease as LeaseRow
 from shoplines.state.models import Run
 from shoplines.state.records import (
+    AlertRecord,
     DeliveredVersion,
     EntityVersion,
     FilePlan,
     FileRecord,
     FileResolution,
+    JournalRow,
     Lease,
     LeaseHeld,
     LeaseLost,
@@ -31,6 +43,7 @@ from shoplines.state.records import (
     RunRecord,
     StateConflict,
     StateError,
+    TraceStep,
     WatermarkAdvance,
 )
 from shoplines.state.rows import json_document
@@ -347,6 +360,78 @@ class StateStore:
         """Close a quarantined record with a note on how it was resolved (StateError/StateConflict)."""
         with self._writes.begin() as session:
             quarantine.resolve(session, shop_id, quarantine_id, resolution, self._clock())
+
+    def now(self) -> datetime:
+        """The store's clock (UTC)."""
+        return self._now()
+
+    def open_alert(
+        self, shop_id: str, line: str, key: str, *, kind: str, **content: Any
+    ) -> tuple[AlertRecord, bool]:
+        """The open alert of `key`, refreshed with `content` (title, what, next_step, counts, window,
+        link), or a new one; and whether it is new (ValueError: unknown kind)."""
+        with self._writes.begin() as session:
+            return alerts.open_alert(session, shop_id, line, key, kind=kind, content=content, now=self._now())
+
+    def resolve_alerts(
+        self,
+        shop_id: str,
+        line: str,
+        keys: Sequence[str],
+        *,
+        prefix: str | None = None,
+        announce: bool = True,
+    ) -> list[AlertRecord]:
+        """Close the open alerts of `keys` (or starting with `prefix`); `announce` False owes no word."""
+        with self._writes.begin() as session:
+            return alerts.resolve(
+                session, shop_id, line, keys, prefix=prefix, announce=announce, now=self._now()
+            )
+
+    def alert_announced(self, alert_id: int, *, kind: str, ok: bool, error: str | None) -> None:
+        """Record an announcement attempt (ok: some channel took it)."""
+        with self._writes.begin() as session:
+            alerts.announced(session, alert_id, kind=kind, ok=ok, error=error, now=self._now())
+
+    def open_alerts(self, shop_id: str, line: str) -> list[AlertRecord]:
+        """The open alerts of a line, oldest first."""
+        with self._reads.begin() as session:
+            return alerts.listed(session, shop_id, line, status="open")
+
+    def alerts(self, shop_id: str, *, status: str | None = "open") -> list[AlertRecord]:
+        """The alerts of a shop across lines, oldest first (status None: all)."""
+        with self._reads.begin() as session:
+            return alerts.listed(session, shop_id, None, status=status)
+
+    def pending_alerts(self, shop_id: str, line: str) -> list[AlertRecord]:
+        """Announcements owed: open problems nobody was told of, resolutions not yet sent."""
+        with self._reads.begin() as session:
+            return alerts.pending(session, shop_id, line)
+
+    def journal(self, shop_id: str, line: str, run_id: str | None, rows: Sequence[JournalRow]) -> int:
+        """Append support-journal entries (a repeat of a record's latest entry is skipped); how many."""
+        with self._writes.begin() as session:
+            return journal.add(session, shop_id, line, run_id, rows, now=self._now())
+
+    def trace(self, shop_id: str, needle: str) -> list[TraceStep]:
+        """What happened to the record(s) named `needle` (name, number, legacy id or gid), oldest first."""
+        with self._reads.begin() as session:
+            return journal.trace(session, shop_id, needle)
+
+    def quarantined(self, shop_id: str, quarantine_id: int) -> QuarantineRecord:
+        """One quarantine row (StateError: none of this shop has that id)."""
+        with self._reads.begin() as session:
+            return quarantine.get_row(session, shop_id, quarantine_id)
+
+    def resolve_passed_quarantine(
+        self, shop_id: str, line: str, entity_ids: Sequence[str], run_id: str
+    ) -> list[QuarantineRecord]:
+        """Close the quarantine rows of records that passed every check in `run_id`."""
+        if not entity_ids:
+            return []
+        with self._writes.begin() as session:
+            passed = f"passed every check in run {run_id}"
+            return quarantine.resolve_passed(session, shop_id, line, entity_ids, passed, now=self._now())
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)

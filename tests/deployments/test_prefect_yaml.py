@@ -17,7 +17,7 @@ def deployments() -> dict[str, Deployment]:
 
 
 def test_every_deployment_is_sound(deployments: dict[str, Deployment]) -> None:
-    assert set(deployments) == {"scheduled", "date-range"}
+    assert set(deployments) == {"scheduled", "date-range", "freshness"}
     assert [p for d in deployments.values() for p in problems(d)] == []
 
 
@@ -59,8 +59,8 @@ def test_the_prefect_server_accepts_the_deployments_as_written(deployments: dict
     async def read() -> dict[str, tuple[dict[str, object], list[str], dict[str, object]]]:
         async with get_client() as client:
             found = {}
-            for name in deployments:
-                stored = await client.read_deployment_by_name(f"orders-to-warehouse/{name}")
+            for name, deployment in deployments.items():
+                stored = await client.read_deployment_by_name(f"{deployment.flow.name}/{name}")
                 crons = [getattr(s.schedule, "cron", "") for s in stored.schedules]
                 found[name] = (stored.parameters, crons, stored.parameter_openapi_schema or {})
             return found
@@ -69,6 +69,7 @@ def test_the_prefect_server_accepts_the_deployments_as_written(deployments: dict
     assert stored["scheduled"][0] == {"incremental": True, "lookback_days": 1}
     assert stored["scheduled"][1] == ["*/15 * * * *"]
     assert stored["date-range"][1] == []
+    assert stored["freshness"][:2] == ({"line": "orders-to-warehouse"}, ["7,22,37,52 * * * *"])
     schema = stored["date-range"][2]
     assert set(schema["properties"]) == {
         "date_from",
@@ -78,3 +79,12 @@ def test_the_prefect_server_accepts_the_deployments_as_written(deployments: dict
         "redeliver",
         "incremental",
     }  # type: ignore[call-overload]
+
+
+def test_the_freshness_check_knows_the_schedule_it_watches(deployments: dict[str, Deployment]) -> None:
+    from flows.freshness import SCHEDULE_EVERY
+
+    assert (
+        deployments["scheduled"].spec["schedules"][0]["cron"]
+        == f"*/{int(SCHEDULE_EVERY.total_seconds() // 60)} * * * *"
+    )

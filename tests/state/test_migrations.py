@@ -22,8 +22,8 @@ from tests.state.factories import SHOP, deliver, order, plan, start
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"runs", "files", "deliveries", "quarantine", "leases", "watermarks", "watermark_history"}
-TABLES |= {"file_resolutions"}
-HEAD = "0003_delivery_sequence"
+TABLES |= {"file_resolutions", "alerts", "journal"}
+HEAD = "0004_alerts_journal"
 
 
 @pytest.fixture

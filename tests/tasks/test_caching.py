@@ -27,7 +27,7 @@ def test_a_retried_flow_run_reuses_its_extract_and_a_new_run_does_not(shop: Shop
     @flow(retries=1, retry_delay_seconds=0)
     def pull_then_fail_once() -> int:
         with shop.client() as client:
-            orders = fetch_orders(client, window, timedelta(0))
+            orders = fetch_orders(client, window, timedelta(0)).orders
         attempts.append(len(orders))
         if len(attempts) == 1:
             raise RuntimeError("the step after the extract failed")
