@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from shoplines.freshness import abandoned_runs, hanging_runs, silent_schedule
 from shoplines.settings import load_settings
-from shoplines.wiring import build_alerts, open_state
+from shoplines.wiring import build_alerts, open_state, run_logger
 
 LINE = "orders-to-warehouse"
 SCHEDULE_EVERY = timedelta(minutes=15)  # prefect.yaml's `scheduled` deployment (checked by a test)
@@ -18,7 +18,7 @@ SCHEDULE_EVERY = timedelta(minutes=15)  # prefect.yaml's `scheduled` deployment 
 def freshness_check(line: str = LINE) -> list[str]:
     """Announce a schedule with no successful run for `SHOPLINES_FRESHNESS_INTERVALS` intervals, runs that
     hang, and runs whose process died; clear what is fine again. Returns the open problems' titles."""
-    logger = get_run_logger()
+    logger = run_logger()
     settings = load_settings()
     limit = SCHEDULE_EVERY * settings.freshness_intervals
     with open_state(settings) as state:

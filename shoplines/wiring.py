@@ -44,14 +44,18 @@ def build_shopify(settings: Settings, budget: ThrottleBudget | None = None) -> S
     )
 
 
+def run_logger(name: str = "shoplines") -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """The flow or task run's logger, or a plain one outside a run (a CLI check calling a flow's `.fn`)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(name)
+
+
 def log_client_event(event: ClientEvent) -> None:
     """Shopify client events (retries, throttling, API version drift) go to the run's log."""
     level = logging.WARNING if event.needs_notice else logging.INFO
-    try:
-        logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = get_run_logger()
-    except MissingContextError:  # outside a flow run
-        logger = logging.getLogger("shoplines.shopify")
-    logger.log(level, "Shopify: %s", event.message)
+    run_logger("shoplines.shopify").log(level, "Shopify: %s", event.message)
 
 
 def sftp_factory(settings: Settings) -> Callable[[], SftpClient]:

@@ -1,0 +1,150 @@
+"""No silent failures, end to end: a bad order, a change needing a person, a cancel after delivery, a failed
+run and a missed schedule each reach people once (a loopback webhook receiver and a real SMTP server) and
+each leaves a story `trace` can tell."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.freshness import freshness_check
+from flows.orders_to_warehouse import orders_to_warehouse
+from sandbox.sftp.server import RunningSftp
+from shoplines.state.store import StateStore
+from tests.clients.shopify_sandbox import Shop, running_shop
+from tests.flows.test_orders_to_warehouse import FIRST, LAST, configure, delivered, pick, sandbox_warehouse
+from tests.support.receivers import HttpReceiver, Mailbox, http_receiver, smtp_server
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+PLANTED_SECRET = "s3cret-webhook-token-123"  # planted: must never be shown
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    with running_shop(seed=7, orders=40) as running:
+        yield running
+
+
+@pytest.fixture
+def people() -> Iterator[tuple[HttpReceiver, Mailbox]]:
+    """Where notices go: a webhook receiver and a mailbox."""
+    with http_receiver() as receiver, smtp_server() as mailbox:
+        yield receiver, mailbox
+
+
+def notices(receiver: HttpReceiver) -> list[dict[str, Any]]:
+    return receiver.bodies(f"/hook/{PLANTED_SECRET}")
+
+
+def announced(receiver: HttpReceiver, prefix: str) -> list[tuple[str, str]]:
+    return [(n["kind"], n["key"]) for n in notices(receiver) if n["key"].startswith(prefix)]
+
+
+def bad_copy(shop: Shop, template: dict[str, Any], name: str) -> dict[str, Any]:
+    """A copy of `template` as a new order in US dollars: a shop in ZAR must quarantine it."""
+    text = json.dumps(template)
+    for kind in ("LineItem", "FulfillmentOrder", "FulfillmentOrderLineItem"):
+        text = text.replace(f"gid://shopify/{kind}/", f"gid://shopify/{kind}/9")  # ids of its own
+    order = json.loads(text)
+    for key in ("id", "legacyResourceId", "updatedAt"):
+        order.pop(key, None)
+    order |= {"name": name, "currencyCode": "USD"}
+    return shop.post("/orders", {"order": order})["order"]
+
+
+def test_each_problem_reaches_people_once_and_leaves_a_story(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    shop: Shop,
+    sftp_sandbox: RunningSftp,
+    people: tuple[HttpReceiver, Mailbox],
+) -> None:
+    receiver, mailbox = people
+    home = tmp_path / "home"
+    warehouse = sandbox_warehouse(sftp_sandbox)
+    configure(monkeypatch, home, shop, warehouse)
+    monkeypatch.setenv("SHOPLINES_NOTIFY_WEBHOOK_URL", f"{receiver.url}/hook/{PLANTED_SECRET}")
+    monkeypatch.setenv("SHOPLINES_NOTIFY_EMAIL_TO", json.dumps(["ops@shop.test"]))
+    monkeypatch.setenv("SHOPLINES_SMTP_HOST", mailbox.host)
+    monkeypatch.setenv("SHOPLINES_SMTP_PORT", str(mailbox.port))
+    monkeypatch.setenv("SHOPLINES_SMTP_SECURITY", "none")
+    monkeypatch.setenv("SHOPLINES_UI_URL", "http://127.0.0.1:4200")
+    monkeypatch.setenv("SHOPLINES_SHOPIFY_DEADLINE_SECONDS", "2")
+
+    first = orders_to_warehouse(FIRST, LAST)
+    sent = set(delivered(warehouse.files()))
+    assert notices(receiver) == []  # a clean run says nothing
+
+    # A bad row: quarantined with its reason, announced once, good orders still delivered.
+    template = next(o for o in shop.truth() if o["name"] in sent)
+    bad = bad_copy(shop, template, "#9001")
+    changed, withdrawn = pick(shop, sent, 2)
+    shop.post(f"/orders/{changed['legacyResourceId']}/edit", {"shipping_address": {"address1": "1 Bree St"}})
+    shop.post(f"/orders/{changed['legacyResourceId']}/hold", {"reason": "OTHER"})
+    shop.post(f"/orders/{withdrawn['legacyResourceId']}/cancel", {"reason": "CUSTOMER"})
+    second = orders_to_warehouse(FIRST, LAST)
+    assert (second["quarantined"], second["cancelled"], second["held"]) == (1, 1, 1)
+    assert announced(receiver, "quarantine") == [("problem", "quarantine")]
+    assert announced(receiver, "held:") == [("problem", f"held:{changed['id']}")]
+    assert [k for k, _ in announced(receiver, "cancelled:")] == ["problem"]
+    quarantine_notice = next(n for n in notices(receiver) if n["key"] == "quarantine")
+    assert "#9001" in quarantine_notice["what"]
+    assert "currency is USD" in quarantine_notice["what"]
+    assert quarantine_notice["link"].startswith("http://127.0.0.1:4200/runs/flow-run/")
+    assert len(mailbox.messages) == len(notices(receiver)) == 3
+
+    # The same problems seen again by the next run: nobody is told twice.
+    orders_to_warehouse(FIRST, LAST)
+    assert len(notices(receiver)) == 3
+
+    # A failed run is announced with what to do; the next good run announces the resolution, once.
+    shop.fault(kind="http_error", status=503, operation="OrdersPage", after=0, times=None)
+    with pytest.raises(Exception, match="OrdersPage"):
+        orders_to_warehouse(FIRST, LAST)
+    shop.admin.delete("/faults").raise_for_status()
+    orders_to_warehouse(FIRST, LAST)
+    assert announced(receiver, "run-failed") == [("problem", "run-failed"), ("resolved", "run-failed")]
+    failed = next(n for n in notices(receiver) if n["key"] == "run-failed")
+    assert "next scheduled run tries again" in failed["next_step"]
+
+    # A missed schedule: no scheduled (incremental) run ever completed.
+    titles = freshness_check.fn()
+    assert titles == ["no scheduled run of orders-to-warehouse has completed for 3 intervals"]
+    assert announced(receiver, "schedule-silent") == [("problem", "schedule-silent")]
+    orders_to_warehouse(lookback_days=1, incremental=True)
+    assert freshness_check.fn() == []
+    assert announced(receiver, "schedule-silent")[-1] == ("resolved", "schedule-silent")
+
+    # Support reads the stories without an engineer.
+    from shoplines.cli import main
+
+    def trace(needle: str) -> str:
+        out = io.StringIO()
+        with pytest.raises(SystemExit), contextlib.redirect_stdout(out):
+            main(["trace", needle])
+        return out.getvalue()
+
+    story = trace("#9001")
+    assert "quarantined" in story
+    assert "currency is USD" in story
+    story = trace(withdrawn["name"])
+    stages = [line.split()[3] for line in story.splitlines()[1:]]
+    assert stages[:4] == ["mapped", "intent", "delivered", "mapped"]
+    assert "mapped to CANCEL in ORD_" in story
+    assert "held" in trace(changed["name"])
+
+    # Nothing personal and no secret in anything people read.
+    everything = json.dumps(notices(receiver)) + "".join(m.as_string() for m in mailbox.messages) + story
+    assert PLANTED_SECRET not in everything.replace(f"/hook/{PLANTED_SECRET}", "")
+    emails = {o["email"] for o in shop.truth() if o.get("email")}
+    assert not [e for e in emails if e in everything]
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        assert [a.key for a in state.alerts(shop.running.shop)] == ["quarantine", f"held:{changed['id']}"]
+    assert first["new"] > 10
+    assert bad["currencyCode"] == "USD"
