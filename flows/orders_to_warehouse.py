@@ -22,6 +22,7 @@ from tasks.plan_deliveries import plan_deliveries
 from tasks.record import (
     enforce_bad_row_policy,
     held_orders,
+    publish_run_summary,
     quarantine,
     report_failure,
     review_run,
@@ -76,10 +77,12 @@ def orders_to_warehouse(  # noqa: PLR0917 - a flow's parameters are its form in 
         except BaseException as exc:
             state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
             report_failure(alerts, exc, window.describe())
+            publish_run_summary(LINE, window.describe(), None, alerts, f"{type(exc).__name__}: {exc}")
             raise
         state.finish_run(run_id, "completed", counts)
         alerts.clear([problems.FAILED])
         alerts.flush_pending()
+        publish_run_summary(LINE, window.describe(), counts, alerts)
     return counts
 
 

@@ -133,3 +133,40 @@ def skip_reasons(planned: pd.DataFrame) -> dict[str, int]:
     """How many orders were left out, by reason (for the run log)."""
     skipped = planned[planned["action"] == "SKIPPED"]
     return {str(k): int(v) for k, v in skipped["reason"].value_counts().items()}
+
+
+def run_summary(
+    line: str, window: str, counts: dict[str, int] | None, alerts: Alerts, error: str | None
+) -> str:
+    """The run's Prefect artifact, in markdown for a support person: counts, open problems, what failed."""
+    head = f"# {line}: {window}\n\n"
+    if error is not None:
+        head += f"**Failed:** {mask_text(error)}\n\n"
+    table = "| count | value |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in (counts or {}).items())
+    open_now = alerts.state.open_alerts(alerts.shop, line)
+    problems_md = "".join(f"- **{a.title}**: {a.what} _What to do:_ {a.next_step}\n" for a in open_now)
+    told = "".join(f"- {notice.subject}\n" for notice, _ in alerts.sent)
+    return (
+        head
+        + (table if counts else "")
+        + "\n## Open problems\n\n"
+        + (problems_md or "none\n")
+        + "\n## Announced by this run\n\n"
+        + (told or "nothing\n")
+    )
+
+
+def publish_run_summary(
+    line: str, window: str, counts: dict[str, int] | None, alerts: Alerts, error: str | None = None
+) -> None:
+    """Leave the summary on the flow run (never fails the run: a missing artifact is logged)."""
+    try:
+        from prefect.artifacts import create_markdown_artifact
+
+        create_markdown_artifact(
+            markdown=run_summary(line, window, counts, alerts, error),
+            key=f"{line}-run-summary",
+            description=f"{line}: counts, open problems and what people were told",
+        )
+    except Exception as exc:  # an artifact is a courtesy; the run's outcome stands
+        logging.getLogger("shoplines").warning("could not publish the run summary artifact: %s", exc)

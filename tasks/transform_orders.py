@@ -143,6 +143,18 @@ def _fulfillment_rows(o: Payload) -> list[Payload]:
     return rows
 
 
+def _is_order_gid(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and value.startswith("gid://shopify/Order/")
+        and value.rsplit("/", 1)[1].isdigit()
+    )
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, KeyError):
         return f"field {exc.args[0]!r} is missing"
@@ -156,11 +168,16 @@ def flatten_orders(raw: list[Payload]) -> OrderFrames:
     """Orders → frames (orders, line items, fulfilment lines); unreadable orders become `Rejected`."""
     orders, lines, fulfillment, rejected = [], [], [], []
     for o in raw:
+        if isinstance(o, dict) and not _is_order_gid(o.get("id")):
+            ident = o.get("id")
+            rejected.append(Rejected(str(ident) if ident is not None else None, _text_or_none(o.get("name")),
+                                     f"id {ident!r} is not a Shopify order gid", o))  # fmt: skip
+            continue
         try:
             order_row, line_rows, fo_rows = _order_row(o), _line_rows(o), _fulfillment_rows(o)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             ident = o.get("id") if isinstance(o, dict) else None
-            name = o.get("name") if isinstance(o, dict) else None
+            name = _text_or_none(o.get("name")) if isinstance(o, dict) else None
             rejected.append(Rejected(ident, name, _reason(exc), o if isinstance(o, dict) else {"raw": o}))
             continue
         orders.append(order_row)

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from flows.freshness import freshness_check
 from flows.orders_to_warehouse import orders_to_warehouse
@@ -148,3 +151,14 @@ def test_each_problem_reaches_people_once_and_leaves_a_story(
         assert [a.key for a in state.alerts(shop.running.shop)] == ["quarantine", f"held:{changed['id']}"]
     assert first["new"] > 10
     assert bad["currencyCode"] == "USD"
+
+    # Each run leaves a readable summary on its Prefect flow run.
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["orders-to-warehouse-run-summary"])),
+            sort=ArtifactSort.CREATED_DESC,
+        )
+    summaries = [str(a.data) for a in artifacts]
+    assert any("**Failed:** ShopifyRetriesExhausted" in text for text in summaries)
+    assert "could not be sent: their data failed checks" in summaries[0]
+    assert not [e for e in emails if any(e in text for text in summaries)]
