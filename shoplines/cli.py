@@ -157,6 +157,30 @@ def _orders_to_warehouse(
     return orders_to_warehouse(date_from, date_to, by, redeliver=redeliver)
 
 
+@run_app.command("reconcile")
+def run_reconcile(
+    date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],
+    date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help=f"{DAY_HELP}, inclusive.")],
+) -> None:
+    """Check that the warehouse has the current version of every order Shopify says it should, for the
+    given days (reads only). Exit 1 when it does not tie out; the mismatch is announced."""
+    from flows.reconcile import reconcile
+    from shoplines.wiring import preflight
+
+    if date_to < date_from:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+    preflight(load_settings())
+    result = reconcile(date_from.date(), date_to.date())
+    console.print(result.sentence(), markup=False, soft_wrap=True)
+    listed = {"never sent": result.missing, "older version at the warehouse": result.stale,
+              "not withdrawn": result.not_withdrawn, "in flight": result.in_flight}  # fmt: skip
+    for label, names in listed.items():
+        if names:
+            console.print(f"  {label}: {', '.join(names)}", markup=False, soft_wrap=True)
+    if not result.ties_out:
+        raise typer.Exit(1)
+
+
 @ledger_app.command("unresolved")
 def ledger_unresolved() -> None:
     """Uploads an earlier run recorded but never confirmed, which a person has to settle."""

@@ -18,6 +18,7 @@ from prefect.client.schemas.sorting import ArtifactSort
 
 from flows.freshness import freshness_check
 from flows.orders_to_warehouse import orders_to_warehouse
+from flows.reconcile import reconcile
 from sandbox.sftp.server import RunningSftp
 from shoplines.state.store import StateStore
 from tests.clients.shopify_sandbox import Shop, running_shop
@@ -162,3 +163,35 @@ def test_each_problem_reaches_people_once_and_leaves_a_story(
     assert any("**Failed:** ShopifyRetriesExhausted" in text for text in summaries)
     assert "could not be sent: their data failed checks" in summaries[0]
     assert not [e for e in emails if any(e in text for text in summaries)]
+
+
+def test_reconciliation_finds_what_the_warehouse_lacks_and_ties_out_after_a_rerun(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, sftp_sandbox: RunningSftp,
+    people: tuple[HttpReceiver, Mailbox],
+) -> None:  # fmt: skip
+    receiver, _ = people
+    warehouse = sandbox_warehouse(sftp_sandbox)
+    configure(monkeypatch, tmp_path / "home", shop, warehouse)
+    monkeypatch.setenv("SHOPLINES_NOTIFY_WEBHOOK_URL", f"{receiver.url}/hook/{PLANTED_SECRET}")
+    orders_to_warehouse(FIRST, LAST)
+    clean = reconcile(FIRST, LAST)
+    assert clean.ties_out, clean.sentence()
+    assert clean.current == clean.eligible > 10
+    assert clean.shopify_count == clean.received
+
+    edited, cancelled = pick(shop, set(delivered(warehouse.files())), 2)
+    shop.post(f"/orders/{edited['legacyResourceId']}/edit", {"shipping_address": {"address1": "3 Kloof St"}})
+    shop.post(f"/orders/{cancelled['legacyResourceId']}/cancel", {"reason": "CUSTOMER"})
+    behind = reconcile(FIRST, LAST)
+    assert not behind.ties_out
+    assert (behind.stale, behind.not_withdrawn, behind.missing) == ([edited["name"]], [cancelled["name"]], [])
+    [notice] = notices(receiver)
+    assert notice["title"].startswith("the warehouse does not match Shopify for")
+    assert edited["name"] in notice["what"]
+
+    orders_to_warehouse(FIRST, LAST)  # ops re-run the days: only the two changes go
+    again = reconcile(FIRST, LAST)
+    assert again.ties_out, again.sentence()
+    mismatch = [n["kind"] for n in notices(receiver) if n["line"] == "reconcile"]
+    assert mismatch == ["problem", "resolved"]
+    assert [n["key"].split(":")[0] for n in notices(receiver) if n["line"] != "reconcile"] == ["cancelled"]
