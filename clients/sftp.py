@@ -6,9 +6,11 @@ import errno
 import hashlib
 import io
 import posixpath
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn, Self
@@ -234,6 +236,16 @@ class SftpClient:
         """Names in `directory`, sorted."""
         with self._errors(f"listing {directory}"):
             return sorted(self._client.listdir(directory))
+
+    def modified(self, directory: str) -> dict[str, datetime]:
+        """Regular files in `directory` with their modification times (UTC)."""
+        with self._errors(f"listing {directory}"):
+            entries = self._client.listdir_attr(directory)
+        return {
+            e.filename: datetime.fromtimestamp(e.st_mtime or 0, UTC)
+            for e in entries
+            if e.st_mode is not None and stat.S_ISREG(e.st_mode)
+        }
 
     def read_bytes(self, path: str) -> bytes:
         """The whole content of the remote file `path`."""

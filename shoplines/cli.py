@@ -344,6 +344,31 @@ def quarantine_retry(
     console.print(f"{after.entity_name or after.entity_id}: {after.resolution}", markup=False)
 
 
+@app.command("purge")
+def purge(
+    older_than: Annotated[
+        int | None, typer.Option("--older-than", min=1, help="Days; default SHOPLINES_RETENTION_DAYS (90).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Only count what would be purged.")] = False,
+) -> None:
+    """Delete personal data past its retention: resolved quarantined payloads, Prefect's persisted results
+    (after SHOPLINES_RESULTS_RETENTION_DAYS) and our archive copies on the SFTP server."""
+    from datetime import timedelta
+
+    from shoplines import retention
+    from shoplines.wiring import open_state, sftp_factory
+
+    settings = load_settings()
+    connect = sftp_factory(settings) if settings.sftp_host and settings.sftp_archive_dir else None
+    with open_state(settings) as state:
+        report = retention.purge(
+            state, connect, settings.sftp_archive_dir,
+            retention=timedelta(days=older_than or settings.retention_days),
+            results_retention=timedelta(days=settings.results_retention_days), dry_run=dry_run,
+        )  # fmt: skip
+    console.print(report.sentence())
+
+
 @check_app.command("freshness")
 def check_freshness() -> None:
     """Whether the scheduled line ran recently and no run hangs; problems are announced like any other."""

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
     notify_reminder_hours: float = Field(24.0, gt=0, description="Remind of a problem still open after this.")
     ui_url: str | None = Field(None, description="Prefect UI base for run links (default: PREFECT_UI_URL).")
+    retention_days: int = Field(
+        90, ge=1, description="Quarantined payloads (once resolved) and archived files are purged after this."
+    )
+    results_retention_days: int = Field(
+        2, ge=1, description="Prefect's persisted task results are purged after this."
+    )
     freshness_intervals: int = Field(
         3, ge=1, description="Alert when a scheduled line has had no successful run for this many intervals."
     )

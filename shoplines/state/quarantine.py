@@ -100,3 +100,17 @@ def resolve(session: Session, shop_id: str, quarantine_id: int, resolution: str,
     if row.resolved_at is not None:
         raise StateConflict(f"quarantined record {quarantine_id} is already resolved")
     row.resolved_at, row.resolution = now, resolution
+
+
+def purge_payloads(session: Session, older_than: datetime, now: datetime, *, dry_run: bool) -> int:
+    """Empty the stored payloads of quarantine rows resolved before `older_than` (the reason, ids and
+    resolution stay for the audit trail); how many."""
+    query = select(Quarantine).where(Quarantine.resolved_at.is_not(None), Quarantine.resolved_at < older_than)
+    purged = 0
+    for row in session.scalars(query.order_by(Quarantine.id)):
+        if row.payload.get("purged_at"):
+            continue
+        purged += 1
+        if not dry_run:
+            row.payload = {"purged_at": now.isoformat()}
+    return purged

@@ -423,6 +423,11 @@ class StateStore:
         with self._reads.begin() as session:
             return quarantine.get_row(session, shop_id, quarantine_id)
 
+    def purge_quarantine_payloads(self, older_than: datetime, *, dry_run: bool = False) -> int:
+        """Empty the payloads of quarantine rows resolved before `older_than` (all shops); how many."""
+        with self._writes.begin() as session:
+            return quarantine.purge_payloads(session, older_than, self._now(), dry_run=dry_run)
+
     def resolve_passed_quarantine(
         self, shop_id: str, line: str, entity_ids: Sequence[str], run_id: str
     ) -> list[QuarantineRecord]:

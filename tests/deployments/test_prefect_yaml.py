@@ -17,7 +17,7 @@ def deployments() -> dict[str, Deployment]:
 
 
 def test_every_deployment_is_sound(deployments: dict[str, Deployment]) -> None:
-    assert set(deployments) == {"scheduled", "date-range", "freshness"}
+    assert set(deployments) == {"scheduled", "date-range", "freshness", "purge"}
     assert [p for d in deployments.values() for p in problems(d)] == []
 
 
