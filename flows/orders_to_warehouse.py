@@ -22,6 +22,7 @@ from tasks.plan_deliveries import plan_deliveries
 from tasks.record import (
     enforce_bad_row_policy,
     held_orders,
+    outside_contract,
     publish_run_summary,
     quarantine,
     report_failure,
@@ -137,6 +138,8 @@ def deliver_window(
         target.shop_id, LINE, target.destination, selection.orders["order_id"]
     )
     planned = plan_deliveries(selection.orders, selection.ship_lines, delivered, redeliver=redeliver)
+    planned, refused = outside_contract(planned, contract(LINE), payloads)
+    quarantined += quarantine(state, target, run_id, refused)
     rows = warehouse_rows(planned, selection.ship_lines, settings.shop_timezone)
     files = build_files(rows, settings.warehouse_max_lines_per_file, settings.warehouse_file_prefix,
                         target.shop_id, datetime.now(UTC))  # fmt: skip

@@ -4,7 +4,7 @@ what they must hear about (`tasks.problems` decides what; `shoplines.alerting` r
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -19,7 +19,7 @@ from shoplines.state.store import QuarantineRow, StateStore
 from tasks import problems
 from tasks.deliver import Target
 from tasks.extract import Pulled
-from tasks.transform_orders import Rejected
+from tasks.transform_orders import Payload, Rejected
 
 
 @task(name="quarantine-rejected-orders", cache_policy=NO_CACHE)
@@ -170,3 +170,18 @@ def publish_run_summary(
         )
     except Exception as exc:  # an artifact is a courtesy; the run's outcome stands
         logging.getLogger("shoplines").warning("could not publish the run summary artifact: %s", exc)
+
+
+def outside_contract(
+    planned: pd.DataFrame, contract: LineContract, payloads: Mapping[str, Payload]
+) -> tuple[pd.DataFrame, list[Rejected]]:
+    """Orders whose planned record type the line's contract does not list are held back (quarantined with
+    the reason), never sent; the rest go on."""
+    allowed = planned["action"].astype(str).map(contract.allows)
+    refused = []
+    for row in planned[~allowed].itertuples():
+        reason = f"transition {row.action} is not in the {contract.line} contract"
+        refused.append(
+            Rejected(str(row.order_id), str(row.order_name), reason, payloads.get(str(row.order_id), {}))
+        )
+    return planned[allowed], refused

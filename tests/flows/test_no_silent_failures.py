@@ -146,6 +146,7 @@ def test_each_problem_reaches_people_once_and_leaves_a_story(
     # Nothing personal and no secret in anything people read.
     everything = json.dumps(notices(receiver)) + "".join(m.as_string() for m in mailbox.messages) + story
     assert PLANTED_SECRET not in everything.replace(f"/hook/{PLANTED_SECRET}", "")
+    assert shop.running.token not in everything
     emails = {o["email"] for o in shop.truth() if o.get("email")}
     assert not [e for e in emails if e in everything]
     with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
@@ -163,6 +164,7 @@ def test_each_problem_reaches_people_once_and_leaves_a_story(
     assert any("**Failed:** ShopifyRetriesExhausted" in text for text in summaries)
     assert "could not be sent: their data failed checks" in summaries[0]
     assert not [e for e in emails if any(e in text for text in summaries)]
+    assert not [text for text in summaries if shop.running.token in text or PLANTED_SECRET in text]
 
 
 def test_reconciliation_finds_what_the_warehouse_lacks_and_ties_out_after_a_rerun(

@@ -13,6 +13,7 @@ from shoplines.state.records import LeaseHeld, QuarantineRecord
 from tasks import problems
 from tasks.extract import ShopifyIncomplete
 from tasks.journal import journal_rows
+from tasks.record import outside_contract
 from tasks.warehouse_file import build_files, warehouse_rows
 from tests.support.payloads import order
 from tests.tasks.test_warehouse_line import Sent, plan
@@ -103,3 +104,18 @@ def test_journal_rows_say_where_each_order_went_and_skip_unchanged_ones() -> Non
     assert (rows["#1003"].stage, rows["#1003"].summary.split(": ", 1)[1]) == (
         "skipped", "not for the warehouse: test order",
     )  # fmt: skip
+
+
+def test_a_transition_the_contract_does_not_list_is_held_back_not_sent() -> None:
+    planned, _ = plan([order(1001), order(1002)])
+    narrower = CONTRACT.model_copy(
+        update={"transitions": {k: v for k, v in CONTRACT.transitions.items() if k != "NEW"}}
+    )
+    kept, refused = outside_contract(planned, narrower, {o["id"]: o for o in [order(1001)]})
+    assert kept.empty
+    assert [(r.entity_name, r.reason) for r in refused] == [
+        ("#1001", "transition NEW is not in the orders-to-warehouse contract"),
+        ("#1002", "transition NEW is not in the orders-to-warehouse contract"),
+    ]
+    assert refused[0].payload == order(1001)
+    assert outside_contract(planned, CONTRACT, {})[0].equals(planned)
