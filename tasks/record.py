@@ -177,6 +177,8 @@ def outside_contract(
 ) -> tuple[pd.DataFrame, list[Rejected]]:
     """Orders whose planned record type the line's contract does not list are held back (quarantined with
     the reason), never sent; the rest go on."""
+    if planned.empty:
+        return planned, []
     allowed = planned["action"].astype(str).map(contract.allows)
     refused = []
     for row in planned[~allowed].itertuples():
