@@ -58,11 +58,21 @@ class Sandbox:
         return str(self.description["store"]["timezone"])
 
     def admin(self, method: str, path: str, payload: dict[str, Any] | None = None) -> httpx.Response:
-        """One admin request (`/_sandbox` + path); a 5xx or refused connection is an error."""
-        try:
-            response = self.http.request(method, path, json=payload)
-        except httpx.HTTPError as exc:
-            raise SandboxFailed(f"admin {method} {path}: {exc}") from exc
+        """One admin request (`/_sandbox` + path); a 5xx or refused connection is an error.
+
+        A read is tried once more when the server closed a kept-alive connection as it was reused (the
+        client cannot tell that race from a dead server on the first try); a write is never repeated.
+        """
+        attempts = 2 if method in {"GET", "DELETE"} else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self.http.request(method, path, json=payload)
+                break
+            except httpx.RemoteProtocolError as exc:
+                if attempt == attempts:
+                    raise SandboxFailed(f"admin {method} {path}: {exc}") from exc
+            except httpx.HTTPError as exc:
+                raise SandboxFailed(f"admin {method} {path}: {exc}") from exc
         if response.status_code >= 500:
             raise SandboxFailed(f"admin {method} {path}: HTTP {response.status_code} {response.text[:200]}")
         return response
