@@ -215,6 +215,8 @@ class Notifier:
                 channel.send(notice)
             except NotifyError as exc:
                 results.append(Delivery(channel.name, False, str(exc)))
+            except Exception as exc:  # a bad URL or header: the other channels and the run go on
+                results.append(Delivery(channel.name, False, f"{channel.name}: {type(exc).__name__}"))
             else:
                 results.append(Delivery(channel.name, True, "sent"))
         return results

@@ -63,25 +63,28 @@ def orders_to_warehouse(  # noqa: PLR0917 - a flow's parameters are its form in 
             today = today_in(settings.shop_timezone)
             first = date_from or today - timedelta(days=lookback_days)
             window = business_window(first, date_to or date_from or today, settings.shop_timezone, by)
+        run = problems.run_key(window.date_from, window.date_to, window.selector, incremental=incremental)
+        alerts = build_alerts(settings, state, LINE, window.describe())
         run_id = state.start_run(target.shop_id, LINE, window.selector, window.start, window.end,
                                  {"from": str(window.date_from), "to": str(window.date_to),
                                   "incremental": incremental, "redeliver": redeliver})  # fmt: skip
-        alerts = build_alerts(settings, state, LINE, window.describe())
         try:
             with leased(state, target.shop_id, LINE, (window.start, window.end), run_id=run_id,
                         ttl=timedelta(seconds=settings.run_lease_seconds),
                         wait=settings.run_lease_wait_seconds):  # fmt: skip
                 counts = deliver_window(settings, shopify, state, alerts, window=window, target=target,
-                                        run_id=run_id, redeliver=redeliver)  # fmt: skip
+                                        run_id=run_id, run=run, redeliver=redeliver)  # fmt: skip
                 state.advance_watermark(target.shop_id, LINE, window.selector, window_start=window.start,
                                         window_end=window.end, run_id=run_id)  # fmt: skip
         except BaseException as exc:
-            state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
-            report_failure(alerts, exc, window.describe())
-            publish_run_summary(LINE, window.describe(), None, alerts, f"{type(exc).__name__}: {exc}")
+            try:
+                state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            finally:  # people hear of it even if the run log cannot be written
+                report_failure(alerts, exc, window.describe(), run)
+                publish_run_summary(LINE, window.describe(), None, alerts, f"{type(exc).__name__}: {exc}")
             raise
         state.finish_run(run_id, "completed", counts)
-        alerts.clear([problems.FAILED])
+        alerts.clear(problems.cleared_failures(alerts.open_keys(problems.FAILED), run))
         alerts.flush_pending()
         publish_run_summary(LINE, window.describe(), counts, alerts)
     return counts
@@ -120,6 +123,7 @@ def deliver_window(
     window: BusinessWindow,
     target: Target,
     run_id: str,
+    run: str = "scheduled",
     redeliver: bool = False,
 ) -> dict[str, int]:
     """The line's steps for one window; returns the run's counts."""
@@ -154,6 +158,7 @@ def deliver_window(
         pulled=pulled,
         drift=shopify.warnings,
         window=window.describe(),
+        run=run,
     )
     logger.info("Left out: %s", skip_reasons(planned) or "none")
     if held := held_orders(planned):

@@ -61,7 +61,7 @@ class Alerts:
             dict(problem.counts),
             problem.kind,
         )
-        alert, opened = self.state.open_alert(
+        alert, opened, grew = self.state.open_alert(
             self.shop,
             self.line,
             masked.key,
@@ -73,11 +73,13 @@ class Alerts:
             window=self.window,
             link=self.link,
         )
-        if opened or alert.notified_at is None:
-            self._announce(alert, "problem")
+        if opened or alert.notified_at is None or grew:  # new, never told, or worse than people were told
+            told = self._announce(alert, "problem")
         elif self.state.now() - alert.notified_at >= self.reminder_after:
-            self._announce(alert, "reminder")
-        if masked.kind == "event":
+            told = self._announce(alert, "reminder")
+        else:
+            told = True
+        if masked.kind == "event" and told:  # an announcement is done once a channel took it
             self.state.resolve_alerts(self.shop, self.line, [masked.key], announce=False)
         return alert
 
@@ -94,11 +96,20 @@ class Alerts:
         return {a.key for a in self.state.open_alerts(self.shop, self.line) if a.key.startswith(prefix)}
 
     def flush_pending(self) -> None:
-        """Announce what an earlier run could not: problems no channel accepted, resolutions not yet sent."""
-        for alert in self.state.pending_alerts(self.shop, self.line):
-            self._announce(alert, "resolved" if alert.status == "resolved" else "problem")
+        """Announce what an earlier run could not: problems no channel accepted, resolutions not yet sent.
+        A resolution owed for a problem that is open again is dropped: its last word must not be "fixed"."""
+        owed = self.state.pending_alerts(self.shop, self.line)
+        reopened = {a.key for a in owed if a.status == "open"} | self.open_keys()
+        for alert in owed:
+            if alert.status == "resolved" and alert.key in reopened:
+                self.state.alert_announced(alert.id, kind="resolved", ok=True, error="superseded: open again")
+            elif alert.status == "resolved":
+                self._announce(alert, "resolved")
+            elif self._announce(alert, "problem") and alert.kind == "event":
+                self.state.resolve_alerts(self.shop, self.line, [alert.key], announce=False)
 
-    def _announce(self, alert: AlertRecord, kind: Kind) -> None:
+    def _announce(self, alert: AlertRecord, kind: Kind) -> bool:
+        """Send one notice; whether a channel took it (recorded either way)."""
         notice = Notice(
             kind=kind,
             key=alert.key,
@@ -106,7 +117,7 @@ class Alerts:
             line=self.line,
             title=alert.title,
             what=alert.what,
-            next_step=alert.next_step if kind != "resolved" else "Nothing: this is fixed.",
+            next_step=alert.next_step if kind != "resolved" else "Nothing more: this no longer applies.",
             window=alert.window or self.window,
             counts=dict(alert.counts or {}),
             link=alert.link or self.link,
@@ -124,7 +135,11 @@ class Alerts:
             log.warning("notification not sent: %s", detail)
         self.state.alert_announced(alert.id, kind=kind, ok=bool(accepted), error="; ".join(failed) or None)
         if self.emit:
-            _emit(notice)
+            try:
+                _emit(notice)
+            except Exception as exc:  # the event is a courtesy to Automations; the notice stands
+                log.warning("could not emit the Prefect event for %s: %s", notice.key, exc)
+        return bool(accepted)
 
 
 def _emit(notice: Notice) -> None:

@@ -106,6 +106,7 @@ def preflight(settings: Settings) -> None:
             f"set SHOPLINES_SFTP_PASSWORD or SHOPLINES_SFTP_KEY_FILE for the 3PL's SFTP server: {HINT}"
         )
     sftp_factory(settings)
+    build_notifier(settings)
 
 
 def build_notifier(settings: Settings) -> Notifier:

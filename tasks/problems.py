@@ -81,7 +81,31 @@ NEXT_STEPS: list[tuple[tuple[type[BaseException], ...] | str, str]] = [
 FALLBACK_STEP = "An engineer should look at the run's log; nothing was sent that is not recorded."
 
 
-def failure(exc: BaseException, window: str) -> Problem:
+def run_key(date_from: object, date_to: object, selector: str, *, incremental: bool) -> str:
+    """Which runs a problem belongs to: the schedule's, or one date range's (a backfill failing is not
+    fixed by the next scheduled run, which reads other orders)."""
+    return "scheduled" if incremental else f"{selector}:{date_from}:{date_to}"
+
+
+def cleared_failures(open_keys: set[str], run: str) -> list[str]:
+    """The failure keys a successful run clears: its own, and any range run inside its range."""
+    cleared = [f"{FAILED}:{run}"]
+    if run == "scheduled":
+        return cleared
+    selector, first, last = run.split(":")
+    for key in open_keys:
+        parts = key.split(":")
+        if (
+            len(parts) == 4
+            and parts[0] == FAILED
+            and parts[1] == selector
+            and first <= parts[2] <= parts[3] <= last
+        ):
+            cleared.append(key)
+    return cleared
+
+
+def failure(exc: BaseException, window: str, run: str = "scheduled") -> Problem:
     """A failed run, said the way a support person can act on it."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     name = type(exc).__name__
@@ -93,7 +117,7 @@ def failure(exc: BaseException, window: str) -> Problem:
         ),
         FALLBACK_STEP,
     )
-    return Problem(FAILED, f"the run for {window} failed", f"{name}: {first}", step)
+    return Problem(f"{FAILED}:{run}", f"the run for {window} failed", f"{name}: {first}", step)
 
 
 def quarantine(open_rows: Sequence[QuarantineRecord]) -> Problem | None:
@@ -115,12 +139,12 @@ def quarantine(open_rows: Sequence[QuarantineRecord]) -> Problem | None:
     )
 
 
-def count_unchecked(precision: str, count: int, window: str) -> Problem | None:
+def count_unchecked(precision: str, count: int, window: str, run: str = "scheduled") -> Problem | None:
     """Shopify could only say "at least N": the run went on, but nobody can say it saw everything."""
     if precision == "EXACT":
         return None
     return Problem(
-        COUNT_UNCHECKED,
+        f"{COUNT_UNCHECKED}:{run}",
         f"could not check the order count for {window}",
         f"Shopify counts at least {count} orders but would not give an exact figure, so a lost page "
         "would go unnoticed.",

@@ -67,12 +67,16 @@ def review_run(
     pulled: Pulled,
     drift: Sequence[ClientEvent],
     window: str,
+    run: str,
 ) -> None:
-    """Open, refresh or clear the problems people must hear about after a run that went through."""
+    """Open, refresh or clear the problems people must hear about after a run that went through (`run`:
+    `problems.run_key`, whose problems this run may clear)."""
     open_rows = state.open_quarantine(target.shop_id, target.line)
     checks = {
         problems.QUARANTINE: problems.quarantine(open_rows),
-        problems.COUNT_UNCHECKED: problems.count_unchecked(pulled.precision, pulled.counted, window),
+        f"{problems.COUNT_UNCHECKED}:{run}": problems.count_unchecked(
+            pulled.precision, pulled.counted, window, run
+        ),
         problems.API_DRIFT: problems.api_drift([event.message for event in drift]),
     }
     for key, problem in checks.items():
@@ -83,13 +87,18 @@ def review_run(
     raised, cleared = problems.transitions(planned, contract(target.line))
     for problem in raised:
         alerts.report(problem)
-    alerts.clear(cleared)
+    alerts.clear(sorted(set(cleared) & alerts.open_keys(problems.HELD)))
 
 
-def report_failure(alerts: Alerts, exc: BaseException, window: str) -> None:
+def report_failure(alerts: Alerts | None, exc: BaseException, window: str, run: str) -> None:
     """Tell people a run failed; a failure to tell them is logged, never raised over the run's own error."""
+    if alerts is None:  # the alerts could not even be set up: the log is all there is
+        logging.getLogger("shoplines.alerts").error(
+            "run for %s failed and nobody could be told: %s", window, exc
+        )
+        return
     try:
-        alerts.report(problems.failure(exc, window))
+        alerts.report(problems.failure(exc, window, run))
         alerts.flush_pending()
     except Exception as notify_error:  # the run's own exception is the one that must surface
         logging.getLogger("shoplines.alerts").error(

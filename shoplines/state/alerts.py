@@ -19,8 +19,9 @@ ANNOUNCED = ("problem", "reminder", "resolved")
 
 def open_alert(
     session: Session, shop_id: str, line: str, key: str, *, kind: str, content: dict[str, Any], now: datetime
-) -> tuple[AlertRecord, bool]:
-    """The open alert of `key`, refreshed with `content`, or a new one; and whether it is new."""
+) -> tuple[AlertRecord, bool, bool]:
+    """The open alert of `key`, refreshed with `content`, or a new one; whether it is new, and whether it
+    grew (a count went up since people were last told)."""
     if kind not in ALERT_KINDS:
         raise ValueError(f"an alert is one of {ALERT_KINDS}, not {kind!r}")
     locks.serialise(session, locks.ALERTS, shop_id, line, key)
@@ -44,11 +45,13 @@ def open_alert(
         )
         session.add(row)
         session.flush()
-        return to_record(AlertRecord, row), True
+        return to_record(AlertRecord, row), True, False
+    before = dict(row.counts or {})
+    grew = any(int(value) > int(before.get(name, 0)) for name, value in content["counts"].items())
     for name, value in content.items():
         setattr(row, name, value)
     row.last_seen_at, row.occurrences = now, row.occurrences + 1
-    return to_record(AlertRecord, row), False
+    return to_record(AlertRecord, row), False, grew
 
 
 def resolve(
@@ -64,6 +67,8 @@ def resolve(
     """Close the open alerts of `keys` (and those whose key starts with `prefix`); the ones closed."""
     if not keys and prefix is None:
         return []
+    for key in sorted(set(keys)):  # the lock `open_alert` takes: a report and a clear of one key are serial
+        locks.serialise(session, locks.ALERTS, shop_id, line, key)
     match: list[ColumnElement[bool]] = [Alert.key.in_(list(keys))] if keys else []
     if prefix is not None:
         match.append(Alert.key.startswith(prefix, autoescape=True))

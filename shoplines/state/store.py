@@ -367,9 +367,9 @@ class StateStore:
 
     def open_alert(
         self, shop_id: str, line: str, key: str, *, kind: str, **content: Any
-    ) -> tuple[AlertRecord, bool]:
+    ) -> tuple[AlertRecord, bool, bool]:
         """The open alert of `key`, refreshed with `content` (title, what, next_step, counts, window,
-        link), or a new one; and whether it is new (ValueError: unknown kind)."""
+        link), or a new one; whether it is new, and whether a count grew (ValueError: unknown kind)."""
         with self._writes.begin() as session:
             return alerts.open_alert(session, shop_id, line, key, kind=kind, content=content, now=self._now())
 

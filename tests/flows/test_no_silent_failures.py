@@ -113,8 +113,9 @@ def test_each_problem_reaches_people_once_and_leaves_a_story(
         orders_to_warehouse(FIRST, LAST)
     shop.admin.delete("/faults").raise_for_status()
     orders_to_warehouse(FIRST, LAST)
-    assert announced(receiver, "run-failed") == [("problem", "run-failed"), ("resolved", "run-failed")]
-    failed = next(n for n in notices(receiver) if n["key"] == "run-failed")
+    days = f"run-failed:processed:{FIRST}:{LAST}"
+    assert announced(receiver, "run-failed") == [("problem", days), ("resolved", days)]
+    failed = next(n for n in notices(receiver) if n["key"] == days)
     assert "next scheduled run tries again" in failed["next_step"]
 
     # A missed schedule: no scheduled (incremental) run ever completed.

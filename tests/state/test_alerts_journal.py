@@ -12,13 +12,17 @@ CONTENT = {"title": "t", "what": "w", "next_step": "n", "counts": {"x": 1}, "win
 
 
 def test_an_open_problem_is_one_row_however_often_it_is_reported(store: StateStore) -> None:
-    first, opened = store.open_alert(SHOP, LINE, "quarantine", kind="problem", **CONTENT)
+    first, opened, _ = store.open_alert(SHOP, LINE, "quarantine", kind="problem", **CONTENT)
     assert opened
     assert (first.status, first.occurrences, first.notified_at) == ("open", 1, None)
-    again, opened = store.open_alert(SHOP, LINE, "quarantine", kind="problem", **CONTENT | {"what": "w2"})
+    again, opened, grew = store.open_alert(
+        SHOP, LINE, "quarantine", kind="problem", **CONTENT | {"what": "w2"}
+    )
     assert not opened
-    assert (again.id, again.occurrences, again.what) == (first.id, 2, "w2")
-    other, opened = store.open_alert(OTHER_SHOP, LINE, "quarantine", kind="problem", **CONTENT)
+    assert (again.id, again.occurrences, again.what, grew) == (first.id, 2, "w2", False)
+    _, _, grew = store.open_alert(SHOP, LINE, "quarantine", kind="problem", **CONTENT | {"counts": {"x": 3}})
+    assert grew  # worse than people were told: announced again
+    other, opened, _ = store.open_alert(OTHER_SHOP, LINE, "quarantine", kind="problem", **CONTENT)
     assert opened  # shops are independent
     assert other.id != first.id
     with pytest.raises(ValueError, match="an alert is one of"):
@@ -26,7 +30,7 @@ def test_an_open_problem_is_one_row_however_often_it_is_reported(store: StateSto
 
 
 def test_announcements_owed_until_a_channel_takes_them_and_resolution_owed_once(store: StateStore) -> None:
-    alert, _ = store.open_alert(SHOP, LINE, "run-failed", kind="problem", **CONTENT)
+    alert, _, _ = store.open_alert(SHOP, LINE, "run-failed", kind="problem", **CONTENT)
     assert [a.key for a in store.pending_alerts(SHOP, LINE)] == ["run-failed"]
     store.alert_announced(alert.id, kind="problem", ok=False, error="slack: HTTP 500")
     [owed] = store.pending_alerts(SHOP, LINE)
@@ -40,7 +44,7 @@ def test_announcements_owed_until_a_channel_takes_them_and_resolution_owed_once(
     store.alert_announced(alert.id, kind="resolved", ok=True, error=None)
     assert store.pending_alerts(SHOP, LINE) == []
     assert store.resolve_alerts(SHOP, LINE, ["run-failed"]) == []  # nothing open any more
-    reopened, opened = store.open_alert(SHOP, LINE, "run-failed", kind="problem", **CONTENT)
+    reopened, opened, _ = store.open_alert(SHOP, LINE, "run-failed", kind="problem", **CONTENT)
     assert opened
     assert reopened.id != alert.id  # a new occurrence is a new problem, announced again
 

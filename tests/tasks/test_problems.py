@@ -39,7 +39,7 @@ CONTRACT = contract("orders-to-warehouse")
 )
 def test_a_failed_run_says_what_to_do_by_kind_of_failure(exc: Exception, words: str) -> None:
     problem = problems.failure(exc, "shop days 2026-11-01 to 2026-11-01")
-    assert problem.key == problems.FAILED
+    assert problem.key == f"{problems.FAILED}:scheduled"
     assert problem.title == "the run for shop days 2026-11-01 to 2026-11-01 failed"
     assert problem.what.startswith(f"{type(exc).__name__}: ")
     assert words in problem.next_step
@@ -119,3 +119,19 @@ def test_a_transition_the_contract_does_not_list_is_held_back_not_sent() -> None
     ]
     assert refused[0].payload == order(1001)
     assert outside_contract(planned, CONTRACT, {})[0].equals(planned)
+
+
+def test_a_successful_run_clears_only_the_failures_it_covers() -> None:
+    backfill = problems.run_key("2026-03-01", "2026-03-10", "processed", incremental=False)
+    assert backfill == "processed:2026-03-01:2026-03-10"
+    open_keys = {
+        "run-failed:scheduled",
+        "run-failed:processed:2026-03-02:2026-03-03",
+        "run-failed:processed:2026-02-27:2026-03-02",
+        "run-failed:updated:2026-03-02:2026-03-03",
+    }
+    assert sorted(problems.cleared_failures(open_keys, backfill)) == [
+        "run-failed:processed:2026-03-01:2026-03-10",
+        "run-failed:processed:2026-03-02:2026-03-03",
+    ]  # the scheduled failure and ranges it does not cover stay open
+    assert problems.cleared_failures(open_keys, "scheduled") == ["run-failed:scheduled"]
