@@ -118,9 +118,9 @@ class Alerts:
             title=alert.title,
             what=alert.what,
             next_step=alert.next_step if kind != "resolved" else "Nothing more: this no longer applies.",
-            window=alert.window or self.window,
+            window=alert.window,  # as reported: an owed notice keeps its own run's window and link
             counts=dict(alert.counts or {}),
-            link=alert.link or self.link,
+            link=alert.link,
         )
         results = self.notifier.send(notice)
         self.sent.append((notice, results))

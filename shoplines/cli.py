@@ -369,6 +369,23 @@ def purge(
     console.print(report.sentence())
 
 
+@quarantine_app.command("resolve")
+def quarantine_resolve(
+    quarantine_id: Annotated[int, typer.Argument(help="The id `quarantine list` shows.")],
+    note: Annotated[str, typer.Option(help="Why it needs nothing more (e.g. deleted in Shopify).")],
+    by: Annotated[str, typer.Option(help="Your name.")] = os.environ.get("USER", "ops"),
+) -> None:
+    """Close a quarantine entry that will never pass (an order deleted in Shopify, a duplicate, a test); it
+    is not sent. The note and your name are kept on the entry."""
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with open_state(settings) as state:
+        state.resolve_quarantine(settings.shop_domain, quarantine_id, f"closed by {by}: {note}")
+        row = state.quarantined(settings.shop_domain, quarantine_id)
+    console.print(f"{row.entity_name or row.entity_id or quarantine_id}: {row.resolution}", markup=False)
+
+
 @check_app.command("freshness")
 def check_freshness() -> None:
     """Whether the scheduled line ran recently and no run hangs; problems are announced like any other."""

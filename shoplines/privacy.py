@@ -19,8 +19,9 @@ _EMAIL = re.compile(
     r"([^\s@<>()\[\],;:\"])[^\s@<>()\[\],;:\"]*"  # the local part (RFC 5322 allows much)
     r"@([A-Za-z0-9])[A-Za-z0-9-]*((?:\.[A-Za-z0-9-]+)+)"  # the domain: first label masked, the rest kept
 )
-# digit runs that look like phone numbers: not part of an id (gid://…/123, #1001), a time or a decimal
-_PHONE = re.compile(r"(?<![\w/#.:-])\+?\d[\d ()-]{7,}\d(?![\w:]|\.\d)")
+# digit runs that look like phone numbers: not part of an id (gid://…/123, #1001) or a decimal; times and
+# dates have too few digits (MIN_PHONE_DIGITS)
+_PHONE = re.compile(r"(?<![\w/#.-])\+?\d[\d ()-]{7,}\d(?![\w]|\.\d)")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 MIN_PHONE_DIGITS = 9
 

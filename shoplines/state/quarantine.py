@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,9 +31,19 @@ def add_rows(
             Quarantine.entity_id.in_(chunk),
         )
         waiting |= {(q.entity_id, q.reason): q for q in session.scalars(query)}
+    anonymous: dict[tuple[str, str], Quarantine] = {}
+    if any(not row.entity_id for row in rows):  # no id to know it by: the same reason and payload will do
+        query = select(Quarantine).where(
+            Quarantine.shop_id == shop_id, Quarantine.line == line, Quarantine.resolved_at.is_(None),
+            Quarantine.entity_id.is_(None),
+        )  # fmt: skip
+        anonymous = {(q.reason, _fingerprint(q.payload)): q for q in session.scalars(query)}
     added = 0
     for row in rows:
-        known = waiting.get((row.entity_id, row.reason)) if row.entity_id else None
+        if row.entity_id:
+            known = waiting.get((row.entity_id, row.reason))
+        else:
+            known = anonymous.get((row.reason, _fingerprint(json_document(row.payload))))
         if known is not None:
             known.payload = json_document(row.payload)
             continue
@@ -49,6 +61,10 @@ def add_rows(
         )
         added += 1
     return added
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, default=str)
 
 
 def resolve_passed(

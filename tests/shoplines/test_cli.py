@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from shoplines.cli import main
-from shoplines.state.records import LeaseLost
+from shoplines.state.records import LeaseLost, QuarantineRow
 from shoplines.state.store import EntityVersion, FilePlan, StateStore
 
 
@@ -212,3 +212,40 @@ def test_a_person_frees_a_stuck_runs_lease_and_the_run_is_marked_abandoned(
         with pytest.raises(LeaseLost):  # the stuck process, should it wake, stops at its next renewal
             state.renew_lease(lease, timedelta(minutes=1))
         state.acquire_lease(shop, "orders-to-warehouse", *window, holder="worker-8", ttl=timedelta(minutes=1))
+
+
+def test_quarantine_is_listed_shown_masked_and_closed_by_a_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop = "shoplines-test.myshopify.com"
+    monkeypatch.setenv("SHOPLINES_HOME", str(tmp_path))
+    monkeypatch.setenv("SHOPLINES_SHOP_DOMAIN", shop)
+    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    payload = {
+        "id": "gid://shopify/Order/9",
+        "name": "#1009",
+        "email": "thandi@gmail.com",
+        "lineItems": {"nodes": []},
+    }
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        run = state.start_run(shop, "orders-to-warehouse", "processed", *window, {})
+        bad = QuarantineRow("gid://shopify/Order/9", "#1009", "currency is USD; sku: missing", payload)
+        state.quarantine_rows(shop, "orders-to-warehouse", run, [bad])
+        [row] = state.open_quarantine(shop, "orders-to-warehouse")
+
+    code, out, _ = shoplines(["quarantine", "list"], capsys)
+    assert (code, f"{row.id:>5}" in out, "#1009" in out) == (0, True, True)
+    code, out, _ = shoplines(["quarantine", "show", str(row.id)], capsys)
+    assert code == 0
+    assert "  - currency is USD\n  - sku: missing" in out
+    assert "email: t***@g***.com" in out
+    assert "thandi@gmail.com" not in out
+    assert "lineItems: 0 item(s)" in out
+    closing = ["quarantine", "resolve", str(row.id), "--note", "deleted in Shopify", "--by", "sipho"]
+    code, out, _ = shoplines(closing, capsys)
+    assert (code, out.strip()) == (0, "#1009: closed by sipho: deleted in Shopify")
+    code, out, _ = shoplines(["quarantine", "list"], capsys)
+    assert out.strip() == "nothing in quarantine on orders-to-warehouse"
+    code, _, err = shoplines(["quarantine", "show", "999"], capsys)
+    assert code == 1
+    assert "no quarantined record 999" in err

@@ -16,6 +16,8 @@ from shoplines.privacy import mask_email, mask_phone, mask_text, mask_value
         ("Order #1004 for sipho@shop.co.za failed", "Order #1004 for s***@s***.co.za failed"),
         ("phone +27 82 123 4567 on #1009", "phone ***67 on #1009"),
         ("call 0821234567.", "call ***67."),
+        ("tel:0821234567, +27821234567: ok", "tel:***67, ***67: ok"),
+        ("at 2026-11-01 08:15:00, 12:30", "at 2026-11-01 08:15:00, 12:30"),
         (
             "gid://shopify/Order/5012345678901 at 2026-11-01 08:15:00",
             "gid://shopify/Order/5012345678901 at 2026-11-01 08:15:00",

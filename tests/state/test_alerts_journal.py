@@ -103,3 +103,12 @@ def test_quarantine_keeps_one_row_per_order_and_reason_and_closes_it_when_the_or
     assert store.quarantined(SHOP, waiting.id).resolved_at is not None
     with pytest.raises(StateError, match="no quarantined record"):
         store.quarantined(OTHER_SHOP, waiting.id)
+
+
+def test_a_record_without_an_id_is_kept_once_per_reason_and_payload(store: StateStore) -> None:
+    run_id = start(store)
+    nameless = QuarantineRow(None, None, "id None is not a Shopify order gid", {"name": "#x"})
+    store.quarantine_rows(SHOP, LINE, run_id, [nameless])
+    store.quarantine_rows(SHOP, LINE, run_id, [nameless])
+    store.quarantine_rows(SHOP, LINE, run_id, [QuarantineRow(None, None, nameless.reason, {"name": "#y"})])
+    assert sorted(r.payload["name"] for r in store.open_quarantine(SHOP, LINE)) == ["#x", "#y"]
