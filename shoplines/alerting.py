@@ -22,6 +22,7 @@ from shoplines.state.records import AlertRecord
 from shoplines.state.store import StateStore
 
 log = logging.getLogger("shoplines.alerts")
+NO_CHANNEL = "no channel configured"
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ class Alerts:
             log.warning(
                 "no notification channel is configured (see README, 'Notifications'): %s", notice.subject
             )
-            accepted = [Delivery("none", True, "no channel configured")]
+            accepted = [Delivery("none", True, NO_CHANNEL)]
+            failed = [NO_CHANNEL]
         for detail in failed:
             log.warning("notification not sent: %s", detail)
         self.state.alert_announced(alert.id, kind=kind, ok=bool(accepted), error="; ".join(failed) or None)

@@ -411,7 +411,12 @@ def contract_show(
 
 
 @app.command("demo")
-def demo(orders: Annotated[int, typer.Option(min=1, help="Orders in the demo store.")] = 300) -> None:
+def demo(
+    orders: Annotated[int, typer.Option(min=1, help="Orders in the demo store.")] = 300,
+    problems: Annotated[
+        bool, typer.Option("--problems", help="Then plant failures in the shop and show what support sees.")
+    ] = False,
+) -> None:
     """Start the sandbox, run orders → warehouse over the seeded days and show what was delivered where."""
     from shoplines import sandbox_control, views
 
@@ -426,9 +431,40 @@ def demo(orders: Annotated[int, typer.Option(min=1, help="Orders in the demo sto
     root = Path(running["sftp"]["root"])
     sandbox_control.wait_for_answers(root, counts["files"])
     views.delivered_files(console, root)
+    if problems:
+        _demo_problems(running, first, last)
     console.print(
         "The sandbox keeps running: `shoplines sandbox status`, `shoplines sandbox down` to stop it."
     )
+
+
+def _demo_problems(running: dict[str, Any], first: date, last: date) -> None:
+    """Plant a bad row, a held change, a cancel after delivery, an unsent change and a missed schedule."""
+    from flows.freshness import freshness_check
+    from flows.reconcile import reconcile
+    from shoplines import demo_problems, views
+    from shoplines.wiring import open_state
+
+    settings = load_settings()
+    with demo_problems.Admin(running["shopify"]["admin_url"]) as admin, open_state(settings) as state:
+        ids = {o["id"]: o["name"] for o in admin.orders()}
+        sent = state.delivered_versions(
+            settings.shop_domain, "orders-to-warehouse", WAREHOUSE_DESTINATION, ids
+        )
+        planted = demo_problems.plant(admin, {ids[i] for i in sent})
+        console.print(f"\nPlanted: {planted.bad} in US dollars, {planted.held} changed then held, "
+                      f"{planted.cancelled} cancelled; running the line again", markup=False)  # fmt: skip
+        views.counts(console, _orders_to_warehouse(first, last, "processed"))
+        demo_problems.plant_unsent(admin, planted)
+    console.print(f"{planted.unsent} changed after that run; reconciling the days", markup=False)
+    console.print(reconcile(first, last).sentence(), markup=False, soft_wrap=True)
+    console.print("Checking freshness (no scheduled run has ever completed here)", markup=False)
+    freshness_check.fn()
+    with open_state(settings) as state:
+        views.alerts(console, state.alerts(settings.shop_domain))
+        for name in planted.names():
+            console.print()
+            views.trace(console, name, state.trace(settings.shop_domain, name))
 
 
 PREFECT_DEFAULTS = {

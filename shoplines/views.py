@@ -139,11 +139,11 @@ def alerts(console: Console, found: Sequence[Any]) -> None:
         return
     for alert in found:
         state = "OPEN" if alert.status == "open" else f"resolved {alert.resolved_at:%Y-%m-%d %H:%M}"
-        told = (
-            f"told {alert.notified_at:%Y-%m-%d %H:%M}"
-            if alert.notified_at
-            else "NOT YET TOLD (no channel took it)"
-        )
+        told = "NOT YET TOLD (no channel took it)"
+        if alert.notified_at:
+            told = f"told {alert.notified_at:%Y-%m-%d %H:%M}"
+        if alert.last_error == "no channel configured":
+            told = "no notification channel configured: run log and Prefect events only"
         console.print(
             f"{state}  {alert.line}: {alert.title}  (since {alert.opened_at:%Y-%m-%d %H:%M} UTC, "
             f"seen {alert.occurrences}x, {told})",

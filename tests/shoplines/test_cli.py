@@ -249,3 +249,28 @@ def test_quarantine_is_listed_shown_masked_and_closed_by_a_person(
     code, _, err = shoplines(["quarantine", "show", "999"], capsys)
     assert code == 1
     assert "no quarantined record 999" in err
+
+
+def test_the_problems_demo_shows_each_planted_failure_and_its_story(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    demo = run_cli(["demo", "--orders", "80", "--problems"], cli_env, tmp_path)
+    try:
+        assert demo.returncode == 0, demo.stderr
+        out = " ".join(demo.stdout.split())  # rich wraps long lines
+        assert "#9001 in US dollars" in out
+        titles = (
+            "1 order(s) could not be sent: their data failed checks",
+            "changed after the warehouse got it",
+            "the warehouse does not match Shopify for",
+            "no scheduled run of orders-to-warehouse has completed",
+        )
+        for title in titles:
+            assert title in out, title
+        assert "DOES NOT TIE OUT" in out
+        assert "quarantined held back: currency is USD" in out
+        assert "mapped to CANCEL in ORD_" in out
+        assert "no notification channel configured" in out
+        assert "Traceback" not in demo.stderr
+    finally:
+        run_cli(["sandbox", "down"], cli_env, tmp_path)
