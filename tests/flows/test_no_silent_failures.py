@@ -20,6 +20,7 @@ from flows.freshness import freshness_check
 from flows.orders_to_warehouse import orders_to_warehouse
 from flows.reconcile import reconcile
 from sandbox.sftp.server import RunningSftp
+from shoplines.demo_problems import dollar_copy
 from shoplines.state.store import StateStore
 from tests.clients.shopify_sandbox import Shop, running_shop
 from tests.flows.test_orders_to_warehouse import FIRST, LAST, configure, delivered, pick, sandbox_warehouse
@@ -52,14 +53,7 @@ def announced(receiver: HttpReceiver, prefix: str) -> list[tuple[str, str]]:
 
 def bad_copy(shop: Shop, template: dict[str, Any], name: str) -> dict[str, Any]:
     """A copy of `template` as a new order in US dollars: a shop in ZAR must quarantine it."""
-    text = json.dumps(template)
-    for kind in ("LineItem", "FulfillmentOrder", "FulfillmentOrderLineItem"):
-        text = text.replace(f"gid://shopify/{kind}/", f"gid://shopify/{kind}/9")  # ids of its own
-    order = json.loads(text)
-    for key in ("id", "legacyResourceId", "updatedAt"):
-        order.pop(key, None)
-    order |= {"name": name, "currencyCode": "USD"}
-    return shop.post("/orders", {"order": order})["order"]
+    return shop.post("/orders", {"order": dollar_copy(template, name)})["order"]
 
 
 def test_each_problem_reaches_people_once_and_leaves_a_story(
