@@ -44,8 +44,12 @@ def reconcile(date_from: date, date_to: date) -> Reconciliation:
         )
         alerts = build_alerts(settings, state, RECONCILE, window.describe())
         key = f"{LINE}:{window.date_from}:{window.date_to}"
-        if result.ties_out:
-            alerts.clear([key])
+        if result.ties_out:  # this range ties out, and so does every range inside it
+            first, last = str(window.date_from), str(window.date_to)
+            inside = [
+                k for k in alerts.open_keys(f"{LINE}:") if first <= k.split(":")[1] <= k.split(":")[2] <= last
+            ]
+            alerts.clear([key, *inside])
         else:
             alerts.report(result.problem(key, window.describe()))
         alerts.flush_pending()

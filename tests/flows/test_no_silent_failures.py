@@ -20,6 +20,7 @@ from flows.freshness import freshness_check
 from flows.orders_to_warehouse import orders_to_warehouse
 from flows.reconcile import reconcile
 from sandbox.sftp.server import RunningSftp
+from shoplines.dates import business_day
 from shoplines.demo_problems import dollar_copy
 from shoplines.state.store import StateStore
 from tests.clients.shopify_sandbox import Shop, running_shop
@@ -186,9 +187,15 @@ def test_reconciliation_finds_what_the_warehouse_lacks_and_ties_out_after_a_reru
     assert notice["title"].startswith("the warehouse does not match Shopify for")
     assert edited["name"] in notice["what"]
 
+    day = business_day(edited["processedAt"], "Africa/Johannesburg")
+    assert day is not None
+    assert reconcile(day, day).stale == [edited["name"]]  # support narrows it down to the order's day
+
     orders_to_warehouse(FIRST, LAST)  # ops re-run the days: only the two changes go
     again = reconcile(FIRST, LAST)
     assert again.ties_out, again.sentence()
-    mismatch = [n["kind"] for n in notices(receiver) if n["line"] == "reconcile"]
-    assert mismatch == ["problem", "resolved"]
+    mismatch = [(n["kind"], n["key"]) for n in notices(receiver) if n["line"] == "reconcile"]
+    whole, one_day = f"orders-to-warehouse:{FIRST}:{LAST}", f"orders-to-warehouse:{day}:{day}"
+    assert sorted(mismatch) == sorted([("problem", whole), ("problem", one_day), ("resolved", whole),
+                                       ("resolved", one_day)])  # fmt: skip
     assert [n["key"].split(":")[0] for n in notices(receiver) if n["line"] != "reconcile"] == ["cancelled"]
