@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 LINE = "orders-to-warehouse"
-_OPENING = threading.Lock()  # Alembic's upgrade (run by StateStore.open) is not thread-safe
 
 
 def abandon_killed_runs(home: Path, shop: str) -> tuple[int, list[str]]:
@@ -19,9 +17,7 @@ def abandon_killed_runs(home: Path, shop: str) -> tuple[int, list[str]]:
     """
     from shoplines.state.store import StateStore
 
-    with _OPENING:
-        state = StateStore.open(f"sqlite:///{(home / 'state.db').resolve()}")
-    with state:
+    with StateStore.open(f"sqlite:///{(home / 'state.db').resolve()}") as state:
         held = state.leases(shop, LINE)
         for lease in held:
             state.release_lease(lease)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,6 +88,9 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{_READ_ONLY: True})
 
 
+_MIGRATING = threading.Lock()
+
+
 def migrate(engine: Engine) -> None:
     """Upgrade the state database to the newest migration (idempotent, safe to call on every start).
 
@@ -95,7 +99,10 @@ def migrate(engine: Engine) -> None:
     """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with migration_connection(engine) as connection:
+    # Alembic's command API keeps module-level state (its `context` and `op` proxies, loaded scripts):
+    # two threads upgrading at once, even different databases, can crash the interpreter. One at a time
+    # per process; other processes are serialised by the database (advisory lock, SQLite write lock).
+    with _MIGRATING, migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

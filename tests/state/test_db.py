@@ -72,3 +72,26 @@ def test_a_writer_waits_for_a_busy_sqlite_file(tmp_path: Path) -> None:
         other.close()
         writer.join(timeout=10)
         assert [r.run_id for r in store.runs(SHOP, LINE)] == started
+
+
+def test_threads_opening_different_databases_at_once_all_get_a_migrated_store(tmp_path: Path) -> None:
+    # Alembic's module-level state made concurrent upgrades crash the interpreter (seen: exit 139).
+    errors: list[BaseException] = []
+
+    def open_one(url: str) -> None:
+        try:
+            with StateStore.open(url) as store:
+                store.runs("s", "l")
+        except BaseException as exc:
+            errors.append(exc)
+
+    for trial in range(4):
+        threads = [
+            threading.Thread(target=open_one, args=(f"sqlite:///{tmp_path / f'{trial}-{n}.db'}",))
+            for n in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
