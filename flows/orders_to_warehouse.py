@@ -33,7 +33,7 @@ from tasks.record import (
 from tasks.select_eligible import select_eligible
 from tasks.transform_orders import flatten_orders
 from tasks.validate_orders import validate_orders
-from tasks.warehouse_file import build_files, warehouse_rows
+from tasks.warehouse_file import build_files, build_time, warehouse_rows
 
 LINE = "orders-to-warehouse"
 MAX_LOOKBACK_DAYS = 31
@@ -145,8 +145,9 @@ def deliver_window(
     planned, refused = outside_contract(planned, contract(LINE), payloads)
     quarantined += quarantine(state, target, run_id, refused)
     rows = warehouse_rows(planned, selection.ship_lines, settings.shop_timezone)
+    built_at = build_time(datetime.now(UTC), state.recent_file_names(target.shop_id, target.destination))
     files = build_files(rows, settings.warehouse_max_lines_per_file, settings.warehouse_file_prefix,
-                        target.shop_id, datetime.now(UTC))  # fmt: skip
+                        target.shop_id, built_at)  # fmt: skip
     state.journal(target.shop_id, LINE, run_id, journal_rows(planned, files))
     sent = deliver_files(files, planned, connect=connect, state=state, target=target, run_id=run_id)
     counts = summarise(len(raw), planned, quarantined, sent, len(rows))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from prefect import task
@@ -116,6 +118,19 @@ def warehouse_rows(plan: pd.DataFrame, ship_lines: pd.DataFrame, timezone: str) 
     rows["sku"] = rows["sku"].fillna("")
     ordered = rows.sort_values(["order_number", "line_number"], kind="stable").reset_index(drop=True)
     return ordered[list(WarehouseOrderRow.to_schema().columns)]
+
+
+NAME_TIME = re.compile(r"_(\d{8}T\d{6}Z)_[0-9a-f]{12}_\d{3}\.csv$")
+
+
+def build_time(now: datetime, recent_names: Iterable[str]) -> datetime:
+    """The time a run's files are named with: now, but always after the newest name already used, so a
+    worker whose clock lags the previous one's still produces names that sort after them."""
+    stamps = [datetime.strptime(m[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) for n in recent_names
+              if (m := NAME_TIME.search(n))]  # fmt: skip
+    latest = max(stamps, default=None)
+    now = now.astimezone(UTC).replace(microsecond=0)
+    return now if latest is None or now > latest else latest + timedelta(seconds=1)
 
 
 def batch_id(rows: pd.DataFrame) -> str:

@@ -70,6 +70,12 @@ def list_files(session: Session, shop_id: str, destination: str, status: str | N
     return [to_record(FileRecord, row) for row in rows]
 
 
+def recent_file_names(session: Session, shop_id: str, destination: str, limit: int) -> list[str]:
+    """The names of the files recorded last for a destination (by insertion, not by any clock)."""
+    query = select(File.file_name).where(File.shop_id == shop_id, File.destination == destination)
+    return list(session.scalars(query.order_by(File.id.desc()).limit(limit)))
+
+
 def latest_delivered(
     session: Session, shop_id: str, line: str, destination: str, entity_ids: Sequence[str]
 ) -> dict[str, DeliveredVersion]:

@@ -339,6 +339,11 @@ class StateStore:
         with self._reads.begin() as session:
             return resolutions.history(session, shop_id, destination)
 
+    def recent_file_names(self, shop_id: str, destination: str, limit: int = 200) -> list[str]:
+        """The names of the files recorded last for a destination, newest first (by insertion)."""
+        with self._reads.begin() as session:
+            return ledger.recent_file_names(session, shop_id, destination, limit)
+
     def files(self, shop_id: str, destination: str, status: str | None = None) -> list[FileRecord]:
         """Files recorded for a destination, oldest first, optionally only those in one status."""
         with self._reads.begin() as session:

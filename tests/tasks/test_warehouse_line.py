@@ -15,7 +15,7 @@ from shoplines.lines import EligibilityRule
 from tasks.plan_deliveries import plan_deliveries
 from tasks.select_eligible import select_eligible
 from tasks.transform_orders import flatten_orders
-from tasks.warehouse_file import build_files, neutralise, warehouse_rows
+from tasks.warehouse_file import build_files, build_time, neutralise, warehouse_rows
 from tests.support.payloads import STORE, WAREHOUSE, fulfillment_order, line, order
 
 RULE = EligibilityRule()
@@ -215,3 +215,16 @@ def test_a_warehouse_location_no_order_uses_stops_the_run_instead_of_cancelling_
         select_eligible.fn(
             frames.orders, frames.lines, frames.fulfillment_lines, "gid://shopify/Location/999", RULE
         )
+
+
+def test_file_names_sort_after_the_newest_even_when_this_workers_clock_lags() -> None:
+    now = datetime(2026, 11, 27, 8, 0, 0, 400_000, tzinfo=UTC)
+    assert build_time(now, []) == now.replace(microsecond=0)
+    earlier = ["ORD_s_20261127T075959Z_0123456789ab_001.csv", "ORD_s_20261127T070000Z_0123456789ab_002.csv"]
+    assert build_time(now, earlier) == now.replace(microsecond=0)
+    ahead = [
+        "ORD_s_20261127T080500Z_0123456789ab_001.csv",
+        "not-ours.csv",
+        *earlier,
+    ]  # another worker, 5 min ahead
+    assert build_time(now, ahead) == datetime(2026, 11, 27, 8, 5, 1, tzinfo=UTC)
