@@ -23,7 +23,13 @@ class Sandbox:
 
     def __init__(self, home: Path, process: subprocess.Popen[bytes], description: dict[str, Any]) -> None:
         self.home, self.process, self.description = home, process, description
-        self.http = httpx.Client(base_url=description["shopify"]["admin_url"], timeout=30.0)
+        # A fresh connection per admin request: a kept-alive one the sandbox closes as it is reused fails
+        # with "Server disconnected", and a write cannot safely be repeated.
+        self.http = httpx.Client(
+            base_url=description["shopify"]["admin_url"],
+            timeout=30.0,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
 
     @classmethod
     def start(cls, home: Path, options: list[str], log: IO[bytes]) -> Self:
