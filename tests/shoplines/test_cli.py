@@ -125,13 +125,21 @@ def test_the_sandbox_replays_recorded_orders_from_a_json_lines_file(
     assert "neither a number of orders nor a JSON Lines file" in missing.stderr
 
 
+SHOP = "shoplines-test.myshopify.com"
+WINDOW = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+
+
+def local_shop(home: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, tuple[datetime, datetime]]:
+    """A shop whose state database lives in `home` (no sandbox needed): its domain and a day's window."""
+    monkeypatch.setenv("SHOPLINES_HOME", str(home))
+    monkeypatch.setenv("SHOPLINES_SHOP_DOMAIN", SHOP)
+    return SHOP, WINDOW
+
+
 def test_ledger_lists_unconfirmed_uploads_and_a_person_settles_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shop = "shoplines-test.myshopify.com"
-    monkeypatch.setenv("SHOPLINES_HOME", str(tmp_path))
-    monkeypatch.setenv("SHOPLINES_SHOP_DOMAIN", shop)
-    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    shop, window = local_shop(tmp_path, monkeypatch)
     version = EntityVersion("gid://shopify/Order/1", "#1001", "f" * 64, "NEW")
     plan = FilePlan(
         shop,
@@ -178,10 +186,7 @@ def test_ledger_lists_unconfirmed_uploads_and_a_person_settles_them(
 def test_a_person_frees_a_stuck_runs_lease_and_the_run_is_marked_abandoned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shop = "shoplines-test.myshopify.com"
-    monkeypatch.setenv("SHOPLINES_HOME", str(tmp_path))
-    monkeypatch.setenv("SHOPLINES_SHOP_DOMAIN", shop)
-    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    shop, window = local_shop(tmp_path, monkeypatch)
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
         run = state.start_run(shop, "orders-to-warehouse", "processed", *window, {})
         hour = timedelta(hours=1)
@@ -217,10 +222,7 @@ def test_a_person_frees_a_stuck_runs_lease_and_the_run_is_marked_abandoned(
 def test_quarantine_is_listed_shown_masked_and_closed_by_a_person(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shop = "shoplines-test.myshopify.com"
-    monkeypatch.setenv("SHOPLINES_HOME", str(tmp_path))
-    monkeypatch.setenv("SHOPLINES_SHOP_DOMAIN", shop)
-    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    shop, window = local_shop(tmp_path, monkeypatch)
     payload = {
         "id": "gid://shopify/Order/9",
         "name": "#1009",
