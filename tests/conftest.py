@@ -20,7 +20,7 @@ os.environ.update(
         "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     }
 )
-for _name in [n for n in os.environ if n.startswith("SHOPLINES_") and n != "SHOPLINES_REQUIRE_OPENSSH"]:
+for _name in [n for n in os.environ if n.startswith("SHOPLINES_")]:
     del os.environ[_name]  # tests configure shoplines explicitly
 
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
