@@ -13,6 +13,7 @@ from shoplines.settings import load_settings
 from shoplines.wiring import build_alerts, build_shopify, open_state, run_logger, warehouse_location
 from tasks.extract import fetch_orders
 from tasks.plan_deliveries import plan_deliveries
+from tasks.problems import ranges_inside
 from tasks.reconcile import RECONCILE, Reconciliation, reconcile_window
 from tasks.select_eligible import select_eligible
 from tasks.transform_orders import flatten_orders
@@ -46,10 +47,7 @@ def reconcile(date_from: date, date_to: date) -> Reconciliation:
         key = f"{LINE}:{window.date_from}:{window.date_to}"
         if result.ties_out:  # this range ties out, and so does every range inside it
             first, last = str(window.date_from), str(window.date_to)
-            inside = [
-                k for k in alerts.open_keys(f"{LINE}:") if first <= k.split(":")[1] <= k.split(":")[2] <= last
-            ]
-            alerts.clear([key, *inside])
+            alerts.clear([key, *ranges_inside(alerts.open_keys(f"{LINE}:"), f"{LINE}:", first, last)])
         else:
             alerts.report(result.problem(key, window.describe()))
         alerts.flush_pending()

@@ -87,22 +87,22 @@ def run_key(date_from: object, date_to: object, selector: str, *, incremental: b
     return "scheduled" if incremental else f"{selector}:{date_from}:{date_to}"
 
 
+def ranges_inside(open_keys: set[str], prefix: str, first: str, last: str) -> list[str]:
+    """The keys `<prefix><from>:<to>` among `open_keys` whose day range lies within [first, last]."""
+    inside = []
+    for key in open_keys:
+        days = key.removeprefix(prefix).split(":") if key.startswith(prefix) else []
+        if len(days) == 2 and first <= days[0] <= days[1] <= last:
+            inside.append(key)
+    return sorted(inside)
+
+
 def cleared_failures(open_keys: set[str], run: str) -> list[str]:
     """The failure keys a successful run clears: its own, and any range run inside its range."""
-    cleared = [f"{FAILED}:{run}"]
     if run == "scheduled":
-        return cleared
+        return [f"{FAILED}:{run}"]
     selector, first, last = run.split(":")
-    for key in open_keys:
-        parts = key.split(":")
-        if (
-            len(parts) == 4
-            and parts[0] == FAILED
-            and parts[1] == selector
-            and first <= parts[2] <= parts[3] <= last
-        ):
-            cleared.append(key)
-    return cleared
+    return [f"{FAILED}:{run}", *ranges_inside(open_keys, f"{FAILED}:{selector}:", first, last)]
 
 
 def failure(exc: BaseException, window: str, run: str = "scheduled") -> Problem:

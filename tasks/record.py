@@ -90,13 +90,8 @@ def review_run(
     alerts.clear(sorted(set(cleared) & alerts.open_keys(problems.HELD)))
 
 
-def report_failure(alerts: Alerts | None, exc: BaseException, window: str, run: str) -> None:
+def report_failure(alerts: Alerts, exc: BaseException, window: str, run: str) -> None:
     """Tell people a run failed; a failure to tell them is logged, never raised over the run's own error."""
-    if alerts is None:  # the alerts could not even be set up: the log is all there is
-        logging.getLogger("shoplines.alerts").error(
-            "run for %s failed and nobody could be told: %s", window, exc
-        )
-        return
     try:
         alerts.report(problems.failure(exc, window, run))
         alerts.flush_pending()

@@ -135,3 +135,13 @@ def test_a_successful_run_clears_only_the_failures_it_covers() -> None:
         "run-failed:processed:2026-03-02:2026-03-03",
     ]  # the scheduled failure and ranges it does not cover stay open
     assert problems.cleared_failures(open_keys, "scheduled") == ["run-failed:scheduled"]
+
+
+def test_ranges_inside_reads_only_keys_of_its_prefix_with_a_day_range() -> None:
+    keys = {
+        "line:2026-03-02:2026-03-03",
+        "line:2026-02-27:2026-03-02",
+        "other:2026-03-02:2026-03-03",
+        "line:x",
+    }
+    assert problems.ranges_inside(keys, "line:", "2026-03-01", "2026-03-10") == ["line:2026-03-02:2026-03-03"]
