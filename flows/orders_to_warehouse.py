@@ -134,7 +134,7 @@ def deliver_window(
     raw = pulled.orders
     payloads = {str(o.get("id")): o for o in raw if isinstance(o, dict)}
     frames = validate_orders(flatten_orders(raw), settings.shop_currency, payloads)
-    quarantined = quarantine(state, target, run_id, frames.rejected, frames.orders["order_id"])
+    quarantined = quarantine(state, target, run_id, frames.rejected)
     enforce_bad_row_policy(contract(LINE), frames.rejected)
     selection = select_eligible(frames.orders, frames.lines, frames.fulfillment_lines,
                                 warehouse_location(settings), eligibility_rule(LINE))  # fmt: skip
@@ -143,7 +143,8 @@ def deliver_window(
     )
     planned = plan_deliveries(selection.orders, selection.ship_lines, delivered, redeliver=redeliver)
     planned, refused = outside_contract(planned, contract(LINE), payloads)
-    quarantined += quarantine(state, target, run_id, refused)
+    # released only now: an order the contract refuses has not "passed" even if its data did
+    quarantined += quarantine(state, target, run_id, refused, passed=planned.get("order_id", ()))
     rows = warehouse_rows(planned, selection.ship_lines, settings.shop_timezone)
     built_at = build_time(datetime.now(UTC), state.recent_file_names(target.shop_id, target.destination))
     files = build_files(rows, settings.warehouse_max_lines_per_file, settings.warehouse_file_prefix,
