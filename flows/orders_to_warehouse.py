@@ -15,6 +15,7 @@ from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
 from shoplines.wiring import build_alerts, build_shopify, open_state, sftp_factory, warehouse_location
 from tasks import problems
+from tasks.checkpoints import hold_address_changes
 from tasks.deliver import Target, deliver_files, settle_unconfirmed
 from tasks.extract import fetch_orders
 from tasks.journal import journal_rows
@@ -142,6 +143,7 @@ def deliver_window(
         target.shop_id, LINE, target.destination, selection.orders["order_id"]
     )
     planned = plan_deliveries(selection.orders, selection.ship_lines, delivered, redeliver=redeliver)
+    planned = hold_address_changes(state, connect, target, planned, delivered, run_id=run_id)
     planned, refused = outside_contract(planned, contract(LINE), payloads)
     # released only now: an order the contract refuses has not "passed" even if its data did
     quarantined += quarantine(state, target, run_id, refused, passed=planned.get("order_id", ()))

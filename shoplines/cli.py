@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from shoplines.cli_approvals import approvals_app
 from shoplines.cli_errors import explain
 from shoplines.dates import Selector
 from shoplines.lines import WAREHOUSE_DESTINATION
@@ -40,6 +41,7 @@ app.add_typer(lease_app, name="lease")
 app.add_typer(contract_app, name="contract")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(check_app, name="check")
+app.add_typer(approvals_app, name="approvals")
 console = Console()
 
 DEMO_TIME_SCALE = 20.0  # the demo shop's clock runs 20x: Standard-plan pacing in seconds, not minutes
@@ -155,6 +157,18 @@ def _orders_to_warehouse(
 
     preflight(load_settings())
     return orders_to_warehouse(date_from, date_to, by, redeliver=redeliver)
+
+
+@run_app.command("warehouse-feedback")
+def run_warehouse_feedback() -> None:
+    """Read the 3PL's answers (acknowledgements, rejections, shipments) once each and archive them; alert on
+    rejections and on files left unanswered."""
+    from flows.warehouse_feedback import warehouse_feedback
+    from shoplines import views
+    from shoplines.wiring import preflight
+
+    preflight(load_settings())
+    views.counts(console, views.with_progress(console, warehouse_feedback))
 
 
 @run_app.command("reconcile")

@@ -44,10 +44,11 @@ class LineContract(BaseModel):
     description: str
     source_of_truth: dict[str, str]
     business_date: str
-    eligibility: EligibilityRule
-    version_fields: list[str]
+    eligibility: EligibilityRule | None = None  # lines that select orders to send
+    version_fields: list[str] = Field(default_factory=list)
     on_bad_rows: Literal["proceed", "halt"]
     transitions: dict[str, Transition] = Field(min_length=1)
+    states: dict[str, list[str]] = Field(default_factory=dict)  # a record's state → the states it may move to
     unknown_transition: Literal["quarantine"]
     failure_semantics: dict[str, str]
 
@@ -55,7 +56,7 @@ class LineContract(BaseModel):
         return record_type in self.transitions
 
 
-LINES = ("orders-to-warehouse",)
+LINES = ("orders-to-warehouse", "warehouse-feedback")
 
 
 @cache
@@ -69,8 +70,11 @@ def contract(line: str) -> LineContract:
 
 
 def eligibility_rule(line: str = "orders-to-warehouse") -> EligibilityRule:
-    """The eligibility rule from the line's contract."""
-    return contract(line).eligibility
+    """The eligibility rule from the line's contract (ValueError: the line selects no orders)."""
+    rule = contract(line).eligibility
+    if rule is None:
+        raise ValueError(f"the {line} contract has no eligibility rule")
+    return rule
 
 
 def describe(contract: LineContract) -> list[str]:
@@ -78,17 +82,27 @@ def describe(contract: LineContract) -> list[str]:
     rule = contract.eligibility
     out = [f"{contract.line}: {contract.description}", "", "Where the truth lives:"]
     out += [f"  - {entity}: {source}" for entity, source in contract.source_of_truth.items()]
-    out += ["", f"Business date: {contract.business_date}", "", "Sent when:"]
-    out.append(f"  - the payment status is one of {', '.join(sorted(rule.financial_statuses))}")
-    flags = {
-        "exclude_test": "test orders are never sent",
-        "exclude_cancelled": "cancelled orders are not sent (one already delivered gets a CANCEL record)",
-        "exclude_on_hold": "orders on hold wait until the hold is released",
-        "require_shipping": "only lines the warehouse ships (assigned to its location) are sent",
-    }
-    out += [f"  - {text}" for name, text in flags.items() if getattr(rule, name)]
-    out += ["", f"A new version is sent when one of these changes: {', '.join(contract.version_fields)}", ""]
-    out.append("What we do with each order:")
+    out += ["", f"Business date: {contract.business_date}", ""]
+    if rule is not None:
+        out.append("Sent when:")
+        out.append(f"  - the payment status is one of {', '.join(sorted(rule.financial_statuses))}")
+        flags = {
+            "exclude_test": "test orders are never sent",
+            "exclude_cancelled": "cancelled orders are not sent (one already delivered gets a CANCEL record)",
+            "exclude_on_hold": "orders on hold wait until the hold is released",
+            "require_shipping": "only lines the warehouse ships (assigned to its location) are sent",
+        }
+        out += [f"  - {text}" for name, text in flags.items() if getattr(rule, name)]
+        out.append("")
+    if contract.version_fields:
+        out += [f"A new version is sent when one of these changes: {', '.join(contract.version_fields)}", ""]
+    if contract.states:
+        out.append("How a record moves:")
+        out += [
+            f"  - {state} → {', '.join(nxt) or 'nothing (final)'}" for state, nxt in contract.states.items()
+        ]
+        out.append("")
+    out.append("What we do with each record:")
     for record_type, step in contract.transitions.items():
         sent = "sent" if step.sent else "not sent"
         out.append(f"  - {record_type} ({sent}): {step.when}")

@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     sftp_processed_dir: str | None = Field("processed", description="Where the 3PL moves files it took.")
     sftp_outbound_dir: str | None = Field("outbound", description="Where the 3PL writes ACK_/ERR_ answers.")
     sftp_timeout_seconds: float = 30.0
+    warehouse_answer_format: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The 3PL's answer files, if not ACK_/ERR_/SHIP_ with our column names (JSON).",
+    )
+    warehouse_ack_minutes: float = Field(
+        120, gt=0, description="Alert when a delivered file has no answer after this many working minutes."
+    )
+    warehouse_working_hours: str = Field("08:00-17:00", description="The 3PL's working hours, shop time.")
+    warehouse_working_days: str = Field("Mon-Fri", description="The 3PL's working days, e.g. Mon-Sat.")
+    shopify_push_fulfilments: bool = Field(
+        False, description="Create Shopify fulfilments with tracking from the 3PL's shipment files."
+    )
 
     notify_slack_url: SecretStr | None = Field(
         None, description="Slack (or compatible) incoming webhook URL."

@@ -52,6 +52,7 @@ class Target:
 def file_plan(target: Target, file: WarehouseFile, planned: pd.DataFrame) -> FilePlan:
     """The ledger entry for a file: one entity version per order in it (full content hash, sequence)."""
     by_legacy = planned.set_index("legacy_id")
+    has_address = "address_hash" in planned.columns
     entities = [
         EntityVersion(
             entity_id=str(by_legacy.at[row.order_id, "order_id"]),
@@ -59,6 +60,7 @@ def file_plan(target: Target, file: WarehouseFile, planned: pd.DataFrame) -> Fil
             content_hash=str(by_legacy.at[row.order_id, "content_hash"]),
             record_type=cast(RecordType, row.record_type),
             sequence=int(cast(int, by_legacy.at[row.order_id, "sequence"])),
+            address_hash=str(by_legacy.at[row.order_id, "address_hash"]) if has_address else None,
         )
         for row in file.orders.itertuples()
     ]

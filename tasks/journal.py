@@ -30,17 +30,22 @@ def file_positions(files: Sequence[WarehouseFile]) -> dict[str, tuple[str, int, 
 
 
 def journal_rows(planned: pd.DataFrame, files: Sequence[WarehouseFile]) -> list[JournalRow]:
-    """One entry per order this run decided something about (everything but UNCHANGED)."""
+    """One entry per order this run decided something about (everything but UNCHANGED, unless a person's
+    decision kept it unchanged)."""
     where = file_positions(files)
     rows: list[JournalRow] = []
     for order in planned.itertuples():
         action = str(order.action)
-        if action == "UNCHANGED":
+        approval = getattr(order, "approval", None)
+        decided = approval is not None and not pd.isna(approval)  # a person's decision shaped this
+        if action == "UNCHANGED" and not decided:
             continue
         version = str(order.content_hash)[:12]
         arrived = f"version {version} (Shopify updatedAt {order.updated_at:%Y-%m-%d %H:%M:%S} UTC)"
         detail: dict[str, object] = {"version": str(order.content_hash), "action": action}
-        if action == "SKIPPED":
+        if action == "UNCHANGED":
+            stage, summary = "decided", f"{arrived}: not sent: {order.reason}"
+        elif action == "SKIPPED":
             stage, summary = "skipped", f"{arrived}: not for the warehouse: {order.reason}"
         elif action == "HELD":
             stage, summary = "held", f"{arrived}: changed after delivery, not sent: {order.reason}"
@@ -51,6 +56,7 @@ def journal_rows(planned: pd.DataFrame, files: Sequence[WarehouseFile]) -> list[
             name, first, last = placed
             lines = f"line {first}" if first == last else f"lines {first}-{last}"
             stage, summary = "mapped", f"{arrived}: mapped to {action} in {name}, {lines}"
+            summary += f" ({order.reason})" if decided else ""
             detail |= {"file": name, "first_line": first, "last_line": last}
         rows.append(JournalRow(str(order.order_id), str(order.order_name), stage, mask_text(summary), detail))
     return rows

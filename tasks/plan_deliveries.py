@@ -72,6 +72,16 @@ def content_hashes(orders: pd.DataFrame, ship_lines: pd.DataFrame) -> pd.Series:
     return pd.Series(hashes, index=orders.index, dtype="object")
 
 
+def address_hashes(orders: pd.DataFrame) -> pd.Series:
+    """SHA-256 per order of its ship-to address alone (what the address checkpoint compares)."""
+    hashes = {}
+    for row in orders.itertuples():
+        parts = [_address_part(f, getattr(row, f)) for f in VERSION_ADDRESS]
+        canonical = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
+        hashes[row.Index] = hashlib.sha256(canonical.encode()).hexdigest()
+    return pd.Series(hashes, index=orders.index, dtype="object")
+
+
 def _action(eligible: bool, gone: bool, content_hash: str, last: Delivered | None, redeliver: bool) -> str:
     if last is None:
         return "NEW" if eligible else "SKIPPED"
@@ -93,7 +103,7 @@ def plan_deliveries(
     *,
     redeliver: bool = False,
 ) -> pd.DataFrame:
-    """Add `content_hash`, `action` and `sequence` to each order.
+    """Add `content_hash`, `address_hash`, `action` and `sequence` to each order.
 
     Never delivered: eligible orders are NEW, the rest SKIPPED (their reason kept). Delivered before: a
     cancelled order, one with nothing left to ship or whose money went back (refunded, voided) becomes
@@ -119,6 +129,7 @@ def plan_deliveries(
     sequences = [1 if sent is None else sent.sequence + 1 for sent in last]
     return orders.assign(
         content_hash=hashes,
+        address_hash=address_hashes(orders),
         action=pd.Categorical(actions, categories=ACTIONS),
         sequence=pd.Series(sequences, index=orders.index, dtype="int64"),
     )

@@ -187,12 +187,23 @@ def transitions(planned: pd.DataFrame, contract: LineContract) -> tuple[list[Pro
                 )
             )
         if step.checkpoint:
+            approval = getattr(row, "approval", None)
+            if approval is not None and not pd.isna(approval):
+                next_step = (
+                    f"See both addresses with `shoplines approvals show {approval}`, then "
+                    f"`shoplines approvals approve {approval} --by NAME --reason ...` to send the new one "
+                    "to the warehouse (check the parcel has not left), or `reject` to keep the old one."
+                )
+            else:
+                next_step = (
+                    "Decide with the 3PL; when the order is eligible again the next run sends the change."
+                )
             problems.append(
                 Problem(
                     f"{HELD}{order_id}",
                     f"{name} changed after the warehouse got it",
                     f"{name}: {reason}. It was not sent again; {step.checkpoint}.",
-                    "Decide with the 3PL; when the order is eligible again the next run sends the change.",
+                    next_step,
                 )
             )
         else:

@@ -28,6 +28,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from shoplines.state.records import (
     ALERT_KINDS,
     ALERT_STATUSES,
+    ANSWER_FILE_STATUSES,
+    ANSWER_KINDS,
+    ANSWERS,
+    APPROVAL_STATUSES,
     FILE_STATUSES,
     LIVE_FILE_STATUSES,
     OUTCOMES,
@@ -160,6 +164,7 @@ class Delivery(Base):
         CheckConstraint(_in("status", FILE_STATUSES), name="status"),
         CheckConstraint(_in("record_type", RECORD_TYPES), name="record_type"),
         CheckConstraint("sequence >= 1", name="sequence"),
+        CheckConstraint(f"answer IS NULL OR {_in('answer', ANSWERS)}", name="answer"),
         Index("ix_deliveries_file", "shop_id", "destination", "file_name"),
     )
 
@@ -176,6 +181,10 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address_hash: Mapped[str | None] = mapped_column(String(64))
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answer_reason: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Quarantine(Base):
@@ -327,3 +336,83 @@ class JournalEntry(Base):
     stage: Mapped[str] = mapped_column(String(32))
     summary: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class AnswerFile(Base):
+    """A file read from the 3PL's outbound folder: recorded in the same transaction that applies it, so a
+    crash before it is archived never applies it twice."""
+
+    __tablename__ = "answer_files"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "destination", "file_name", "sha256"),
+        CheckConstraint(_in("kind", ANSWER_KINDS), name="kind"),
+        CheckConstraint(_in("status", ANSWER_FILE_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    destination: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))
+    rows: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    archived_as: Mapped[str | None] = mapped_column(Text)
+
+
+class Shipment(Base):
+    """A shipped line from a SHIP file, matched to its order; `fulfillment_id` once Shopify has it."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        UniqueConstraint("answer_file_id", "row_number"),
+        Index("ix_shipments_entity", "shop_id", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    destination: Mapped[str] = mapped_column(String(64))
+    answer_file_id: Mapped[int] = mapped_column(ForeignKey("answer_files.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    entity_id: Mapped[str] = mapped_column(String(255))
+    entity_name: Mapped[str] = mapped_column(String(255))
+    sku: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    carrier: Mapped[str] = mapped_column(String(255))
+    tracking_number: Mapped[str] = mapped_column(String(255))
+    shipped_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fulfillment_id: Mapped[str | None] = mapped_column(String(255))
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Approval(Base):
+    """A decision a person owes before something moves (one per subject: an order version, a refund)."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "line", "kind", "entity_id", "subject"),
+        CheckConstraint(_in("status", APPROVAL_STATUSES), name="status"),
+        Index("ix_approvals_shop_status", "shop_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    line: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(255))
+    entity_name: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(128))
+    summary: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    run_id: Mapped[str | None] = mapped_column(String(36))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(Text)
+    policy: Mapped[str | None] = mapped_column(String(255))

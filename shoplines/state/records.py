@@ -16,6 +16,10 @@ FILE_STATUSES: tuple[str, ...] = ("intent", "delivered", "abandoned")
 LIVE_FILE_STATUSES: tuple[str, ...] = ("intent", "delivered")  # an entity version is in at most one such file
 RECORD_TYPES: tuple[str, ...] = ("NEW", "AMEND", "CANCEL", "REPLACEMENT")
 OUTCOMES: tuple[str, ...] = ("delivered", "not_delivered")
+ANSWERS: tuple[str, ...] = ("ACCEPTED", "CANCELLED", "REJECTED")  # the 3PL's word on a delivered version
+ANSWER_KINDS: tuple[str, ...] = ("ACK", "ERR", "SHIP", "UNKNOWN")
+ANSWER_FILE_STATUSES: tuple[str, ...] = ("applied", "quarantined")
+APPROVAL_STATUSES: tuple[str, ...] = ("pending", "approved", "rejected", "withdrawn")
 
 
 class StateError(Exception):
@@ -53,6 +57,7 @@ class EntityVersion:
     content_hash: str
     record_type: RecordType
     sequence: int = 1
+    address_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,11 @@ class FilePlan:
 
 @dataclass(frozen=True, slots=True)
 class DeliveredVersion:
-    """The latest delivered version of an entity at a destination; the next delivery takes `sequence` + 1."""
+    """The latest delivered version of an entity at a destination; the next delivery takes `sequence` + 1.
+
+    `answer` is the 3PL's word on it (ACCEPTED, CANCELLED, REJECTED; None: not answered yet) and
+    `address_hash` the ship-to it carried (None for deliveries recorded before addresses were hashed).
+    """
 
     entity_id: str
     content_hash: str
@@ -80,6 +89,8 @@ class DeliveredVersion:
     sequence: int
     file_name: str
     delivered_at: datetime
+    answer: str | None = None
+    address_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,3 +252,104 @@ class TraceStep:
     stage: str
     summary: str
     run_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFileRecord:
+    """A file the 3PL wrote to its outbound folder, as we read it: applied once, or quarantined."""
+
+    id: int
+    shop_id: str
+    destination: str
+    file_name: str
+    sha256: str
+    kind: str
+    rows: int
+    status: str
+    reason: str | None
+    read_at: datetime
+    archived_as: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """One order's answer in an ACK or ERR file (`reason` for rejections)."""
+
+    file_name: str  # the file of ours it answers
+    order_number: str
+    record_type: str
+    answer: str  # ACCEPTED, CANCELLED or REJECTED
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRow:
+    """One shipped line of a SHIP file."""
+
+    row_number: int
+    order_number: str
+    sku: str
+    quantity: int
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRecord:
+    """A shipped line as stored, with its order matched and whether Shopify has the fulfilment yet."""
+
+    id: int
+    entity_id: str
+    entity_name: str
+    sku: str
+    quantity: int
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    file_name: str
+    fulfillment_id: str | None
+    fulfilled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying one answer file changed: answers matched, ones that broke the contract, shipments."""
+
+    file: AnswerFileRecord
+    matched: list[tuple[str, str, AnswerRow]] = field(default_factory=list)  # (entity_id, name, row)
+    refused: list[tuple[AnswerRow | ShipmentRow, str]] = field(default_factory=list)  # row, why
+    shipments: list[ShipmentRecord] = field(default_factory=list)
+    already: bool = False  # the same file (name and content) was applied before: nothing changed
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingAnswer:
+    """A delivered file the 3PL has not answered."""
+
+    file_name: str
+    delivered_at: datetime
+    orders: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """A decision a person owes (or made): an address change after acknowledgement, a large refund, …"""
+
+    id: int
+    shop_id: str
+    line: str
+    kind: str
+    entity_id: str
+    entity_name: str
+    subject: str
+    summary: str
+    detail: dict[str, Any]
+    amount_cents: int | None
+    status: str
+    requested_at: datetime
+    run_id: str | None
+    decided_at: datetime | None
+    decided_by: str | None
+    reason: str | None
+    policy: str | None

@@ -14,6 +14,8 @@ from sqlalchemy.orm import sessionmaker
 
 from shoplines.state import (
     alerts,
+    answers,
+    approvals,
     intents,
     journal,
     leases,
@@ -28,6 +30,11 @@ from shoplines.state.models import Lease as LeaseRow
 from shoplines.state.models import Run
 from shoplines.state.records import (
     AlertRecord,
+    AnswerFileRecord,
+    AnswerRow,
+    Applied,
+    ApprovalRecord,
+    AwaitingAnswer,
     DeliveredVersion,
     EntityVersion,
     FilePlan,
@@ -41,6 +48,8 @@ from shoplines.state.records import (
     QuarantineRecord,
     QuarantineRow,
     RunRecord,
+    ShipmentRecord,
+    ShipmentRow,
     StateConflict,
     StateError,
     TraceStep,
@@ -442,6 +451,154 @@ class StateStore:
         with self._writes.begin() as session:
             passed = f"passed every check in run {run_id}"
             return quarantine.resolve_passed(session, shop_id, line, entity_ids, passed, now=self._now())
+
+    # --- the 3PL's answers -------------------------------------------------------------------------
+
+    def answer_file(
+        self, shop_id: str, destination: str, file_name: str, sha256: str
+    ) -> AnswerFileRecord | None:
+        """The record of an answer file read before (same name and content), if any."""
+        with self._reads.begin() as session:
+            found = answers.find_answer_file(session, shop_id, destination, file_name, sha256)
+            return None if found is None else answers.file_record(found)
+
+    def apply_answer_file(
+        self,
+        shop_id: str,
+        destination: str,
+        run_id: str,
+        *,
+        file_name: str,
+        sha256: str,
+        size: int,
+        kind: str,
+        rows: Sequence[AnswerRow] = (),
+        shipments: Sequence[ShipmentRow] = (),
+    ) -> Applied:
+        """Apply one ACK, ERR or SHIP file and record it, in ONE transaction; a file applied before (same
+        name and content) changes nothing (`already`). Rows that break the rules come back `refused`."""
+        with self._writes.begin() as session:
+            run_log.require_run(session, run_id)
+            found = answers.find_answer_file(session, shop_id, destination, file_name, sha256)
+            if found is not None and found.status == "applied":
+                return answers.applied(found, already=True)
+            now = self._now()
+            count = len(rows) + len(shipments)
+            file = answers.record_file(
+                session, shop_id, destination, file_name, sha256, size=size, kind=kind, rows=count,
+                status="applied", reason=None, run_id=run_id, now=now,
+            )  # fmt: skip
+            matched, refused = answers.apply_answers(session, shop_id, destination, rows, now)
+            stored, refused_ships = answers.apply_shipments(session, file, shipments)
+            return Applied(answers.file_record(file), matched, refused + refused_ships, stored)
+
+    def quarantine_answer_file(
+        self,
+        shop_id: str,
+        destination: str,
+        run_id: str,
+        *,
+        file_name: str,
+        sha256: str,
+        size: int,
+        reason: str,
+    ) -> tuple[AnswerFileRecord, bool]:
+        """Record a file we could not read as quarantined; (record, first time seen)."""
+        with self._writes.begin() as session:
+            run_log.require_run(session, run_id)
+            found = answers.find_answer_file(session, shop_id, destination, file_name, sha256)
+            first = found is None
+            file = answers.record_file(
+                session, shop_id, destination, file_name, sha256, size=size, kind="UNKNOWN", rows=0,
+                status="quarantined", reason=reason, run_id=run_id, now=self._now(),
+            )  # fmt: skip
+            return answers.file_record(file), first
+
+    def quarantined_answer_files(self, shop_id: str, destination: str) -> list[AnswerFileRecord]:
+        with self._reads.begin() as session:
+            return answers.quarantined_files(session, shop_id, destination)
+
+    def answer_file_archived(self, file_id: int, archived_as: str) -> None:
+        with self._writes.begin() as session:
+            answers.mark_archived(session, file_id, archived_as)
+
+    def awaiting_answers(self, shop_id: str, destination: str, line: str) -> list[AwaitingAnswer]:
+        """Delivered files with orders the 3PL has not answered yet, oldest first."""
+        with self._reads.begin() as session:
+            return answers.awaiting(session, shop_id, destination, line)
+
+    def unfulfilled_shipments(self, shop_id: str, destination: str) -> list[ShipmentRecord]:
+        """Shipped lines with no Shopify fulfilment recorded yet, oldest first."""
+        with self._reads.begin() as session:
+            return answers.unfulfilled(session, shop_id, destination)
+
+    def shipments(self, shop_id: str, entity_ids: Sequence[str]) -> list[ShipmentRecord]:
+        with self._reads.begin() as session:
+            return answers.shipments_of(session, shop_id, list(entity_ids))
+
+    def shipments_fulfilled(self, shipment_ids: Sequence[int], fulfillment_id: str) -> None:
+        """Record the Shopify fulfilment that carries these shipped lines."""
+        with self._writes.begin() as session:
+            answers.mark_fulfilled(session, shipment_ids, fulfillment_id, self._now())
+
+    # --- approvals -----------------------------------------------------------------------------------
+
+    def request_approval(
+        self,
+        shop_id: str,
+        *,
+        line: str,
+        kind: str,
+        entity_id: str,
+        entity_name: str,
+        subject: str,
+        summary: str,
+        detail: dict[str, Any],
+        amount_cents: int | None = None,
+        run_id: str | None = None,
+    ) -> tuple[ApprovalRecord, bool]:
+        """The approval for this subject, created pending if none exists; (record, created now)."""
+        with self._writes.begin() as session:
+            return approvals.request(
+                session, shop_id, line=line, kind=kind, entity_id=entity_id, entity_name=entity_name,
+                subject=subject, summary=summary, detail=detail, amount_cents=amount_cents, run_id=run_id,
+                now=self._now(),
+            )  # fmt: skip
+
+    def decide_approval(
+        self, shop_id: str, approval_id: int, *, approve: bool, by: str, reason: str
+    ) -> ApprovalRecord:
+        """A person's decision (StateError: unknown, or not pending any more)."""
+        if not by.strip() or not reason.strip():
+            raise StateError("a decision needs the name of the person deciding and a reason")
+        with self._writes.begin() as session:
+            return approvals.decide(
+                session, shop_id, approval_id, approve=approve, by=by, reason=reason, now=self._now()
+            )
+
+    def withdraw_approvals(self, approval_ids: Sequence[int], reason: str) -> None:
+        if approval_ids:
+            with self._writes.begin() as session:
+                approvals.withdraw(session, approval_ids, self._now(), reason)
+
+    def approvals(
+        self,
+        shop_id: str,
+        *,
+        status: str | None = "pending",
+        line: str | None = None,
+        kind: str | None = None,
+    ) -> list[ApprovalRecord]:
+        with self._reads.begin() as session:
+            return approvals.listing(session, shop_id, status=status, line=line, kind=kind)
+
+    def approval(self, shop_id: str, approval_id: int) -> ApprovalRecord:
+        with self._reads.begin() as session:
+            return approvals.get(session, shop_id, approval_id)
+
+    def purge_approval_details(self, older_than: datetime, *, dry_run: bool = False) -> int:
+        with self._writes.begin() as session:
+            return approvals.purge_details(session, older_than, dry_run=dry_run)
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)
