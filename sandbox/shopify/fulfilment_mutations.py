@@ -11,6 +11,7 @@ from sandbox.shopify.fulfilment_create import (
     FO_NOT_FOUND,
     FULFILLMENT_NOT_FOUND,
     MIXED,
+    NO_FULFILLMENT_ORDERS,
     Refused,
     create_fulfillment,
     update_tracking,
@@ -36,7 +37,7 @@ def _order_of(ctx: RequestContext, requests: list[dict[str, Any]]) -> Order:
             raise Refused(MIXED, field)
         owners.append(owner)
     if not owners:
-        raise Refused(FO_NOT_FOUND, ["fulfillment", "lineItemsByFulfillmentOrder"])
+        raise Refused(NO_FULFILLMENT_ORDERS, ["fulfillment", "lineItemsByFulfillmentOrder"])
     return owners[0]
 
 

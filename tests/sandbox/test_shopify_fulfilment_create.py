@@ -11,6 +11,7 @@ import pytest
 from sandbox.shopify.fulfilment_create import (
     FULFILLMENT_NOT_FOUND,
     LINE_NOT_FOUND,
+    NO_FULFILLMENT_ORDERS,
     NOT_FULFILLABLE,
     NOT_POSITIVE,
     OVER_FULFIL,
@@ -172,6 +173,10 @@ def test_unknown_fulfilment_order_and_mixed_orders_are_refused(shop: Shop) -> No
     before = shop.orders_truth()
     missing = create(shop, token, {"id": "gid://shopify/FulfillmentOrder/1"})
     assert missing["userErrors"][0]["message"] == "Fulfillment order does not exist."
+    empty = shop.gql(CREATE, {"f": {"lineItemsByFulfillmentOrder": []}}, token=token)["data"]
+    assert empty["fulfillmentCreate"]["userErrors"] == [
+        {"field": ["fulfillment", "lineItemsByFulfillmentOrder"], "message": NO_FULFILLMENT_ORDERS}
+    ]
     mixed = {
         "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}, {"fulfillmentOrderId": other["id"]}]
     }
