@@ -29,6 +29,13 @@ _FO_SCOPES = (
     "read_third_party_fulfillment_orders",
     "read_fulfillments",  # sandbox simplification: the default token carries this one
 )
+# fulfillmentCreate / fulfillmentTrackingInfoUpdate (Shopify's docs for both mutations).
+_FO_WRITE_SCOPES = (
+    "write_assigned_fulfillment_orders",
+    "write_merchant_managed_fulfillment_orders",
+    "write_third_party_fulfillment_orders",
+    "write_fulfillments",  # sandbox simplification, as for reads
+)
 
 # (type, field) → scopes any one of which grants access.
 FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -48,6 +55,8 @@ FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Location", "inventoryLevels"): ("read_inventory",),
     ("Location", "inventoryLevel"): ("read_inventory",),
     ("Mutation", "tagsAdd"): ("write_orders",),
+    ("Mutation", "fulfillmentCreate"): _FO_WRITE_SCOPES,
+    ("Mutation", "fulfillmentTrackingInfoUpdate"): _FO_WRITE_SCOPES,
 }
 
 

@@ -21,6 +21,7 @@ from sandbox.shopify.state import SandboxState, served_version
 
 log = logging.getLogger(__name__)
 _BAD_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
+RESET_STATUS = 599  # placeholder status of a reset connection's (undelivered) response
 
 
 async def _read_body(request: Request) -> tuple[str, dict[str, Any] | None, str | None] | None:
@@ -48,7 +49,7 @@ async def graphql_endpoint(request: Request) -> Response:
     rule = state.faults.decide(facts)
     early = await _early_fault(state, request, rule, headers)
     if early is not None:
-        status = None if rule is not None and rule.kind == "reset" else early.status_code
+        status = None if early.status_code == RESET_STATUS else early.status_code
         state.log_request(_entry(state, request, facts.operation, status, variables=variables, rule=rule))
         return early
     try:
@@ -62,9 +63,13 @@ async def graphql_endpoint(request: Request) -> Response:
     if outcome.deprecated:
         headers["X-Shopify-API-Deprecated-Reason"] = ", ".join(outcome.deprecated)
     name = outcome.operation_name or facts.operation
-    entry = _entry(state, request, name, 200, variables=variables, rule=rule)
+    late = _failure(state, request, rule, headers) if rule is not None and rule.commit else None
+    status = 200 if late is None else (None if late.status_code == RESET_STATUS else late.status_code)
+    entry = _entry(state, request, name, status, variables=variables, rule=rule)
     entry.update(requested_cost=outcome.requested, actual_cost=outcome.actual, errors=outcome.error_codes)
     state.log_request(entry)
+    if late is not None:  # a ghost write: executed (and committed), then the response fails
+        return late
     if rule is not None and rule.kind == "truncated" and state.proxy and request.client:
         state.proxy.truncate(request.client.port)
     return JSONResponse(outcome.body, headers=headers)
@@ -94,8 +99,18 @@ async def _early_fault(
     state: SandboxState, request: Request, rule: FaultRule | None, headers: dict[str, str]
 ) -> Response | None:
     """Faults answered before (or instead of) GraphQL execution; ``None`` lets the request run."""
-    if rule is None:
+    if rule is None or rule.commit:
         return None
+    if rule.kind == "stall" and state.stopping is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.stopping.wait(), timeout=rule.seconds)
+    return _failure(state, request, rule, headers)
+
+
+def _failure(
+    state: SandboxState, request: Request, rule: FaultRule, headers: dict[str, str]
+) -> Response | None:
+    """The failed response of an HTTP-level fault (``None`` for kinds that do not replace the answer)."""
     if rule.kind in ("http_error", "http_5xx_when_first_gt"):
         media, body = http_error_body(rule.status)
         return Response(body, status_code=rule.status, media_type=media, headers=headers)
@@ -104,10 +119,7 @@ async def _early_fault(
         return Response(body, 429, {**headers, "Retry-After": str(rule.retry_after)}, media_type=media)
     if rule.kind == "reset" and state.proxy and request.client:
         state.proxy.reset(request.client.port)
-        return Response(b"", status_code=599)
-    if rule.kind == "stall" and state.stopping is not None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(state.stopping.wait(), timeout=rule.seconds)
+        return Response(b"", status_code=RESET_STATUS)  # never reaches the client: the socket is gone
     return None
 
 

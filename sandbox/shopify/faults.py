@@ -11,6 +11,7 @@ from graphql import FieldNode, GraphQLError, IntValueNode, VariableNode, parse
 from graphql.language import OperationDefinitionNode, Visitor, visit
 
 KINDS = ("http_error", "http_429", "stall", "reset", "throttled", "truncated", "http_5xx_when_first_gt")
+COMMIT_KINDS = ("http_error", "reset")
 
 
 @dataclass
@@ -19,7 +20,8 @@ class FaultRule:
 
     ``times`` = how many requests it fires on (``None`` until cleared); ``after`` = matching requests
     to let through first; ``operation`` = only this GraphQL operation name; ``probability`` = seeded
-    chance of firing on an eligible request.
+    chance of firing on an eligible request; ``commit`` (``http_error``, ``reset``) = run the request
+    first, writes included, then fail its response (a "ghost write").
     """
 
     id: int
@@ -32,6 +34,7 @@ class FaultRule:
     after: int = 0
     operation: str | None = None
     probability: float | None = None
+    commit: bool = False
     seen: int = 0
     fired: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
@@ -107,6 +110,8 @@ class FaultBook:
         unknown = set(spec) - allowed
         if unknown:
             raise ValueError(f"unknown fault fields {sorted(unknown)}")
+        if spec.get("commit") and spec["kind"] not in COMMIT_KINDS:
+            raise ValueError(f"commit applies to {COMMIT_KINDS} only ('truncated' always commits)")
         with self._lock:
             rule = FaultRule(id=self._next_id, **spec)
             rule._rng = random.Random(self._seed * 1000 + rule.id)

@@ -52,7 +52,7 @@ def reference(key: str) -> Resolver:
 
 
 def owner(parent: Node, info: GraphQLResolveInfo) -> Node | None:
-    """The order a refund or fulfilment order belongs to."""
+    """The order a refund, fulfilment or fulfilment order belongs to."""
     context: RequestContext = info.context
     return context.store.owner_of(parent["id"])
 
@@ -164,6 +164,7 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
         "fulfillmentLineItems": connection("fulfillmentLineItems"),
         "location": reference("location"),
         "trackingInfo": short_list("trackingInfo"),
+        "order": owner,
     },
     "FulfillmentLineItem": {"lineItem": reference("lineItem")},
     "FulfillmentOrder": {"lineItems": connection("lineItems"), "orderId": order_id, "orderName": order_name},

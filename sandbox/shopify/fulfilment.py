@@ -63,14 +63,14 @@ def fulfil(
     made: list[dict[str, Any]] = []
     movements: list[Movement] = []
     for location_id, items in picked.items():
-        shipment = _fulfillment(
+        tracking = [{"company": tracking_company, "number": tracking_number, "url": None}]
+        shipment = record_fulfillment(
             order,
             ids,
             at,
             location_id,
             items,
-            number=tracking_number,
-            company=tracking_company,
+            tracking=tracking if tracking_number or tracking_company else [],
             locations=locations,
         )
         made.append(shipment)
@@ -94,21 +94,21 @@ def _take(fo: dict[str, Any], item: dict[str, Any], wanted: dict[str, int] | Non
     return take
 
 
-def _fulfillment(
+def record_fulfillment(
     order: Order,
     ids: IdFactory,
     at: datetime,
     location_id: str | None,
     items: list[tuple[dict[str, Any], int]],
     *,
-    number: str | None,
-    company: str | None,
+    tracking: list[dict[str, Any]],
     locations: dict[str, str] | None,
 ) -> dict[str, Any]:
+    """Append a SUCCESS fulfilment of ``items`` (fulfilment order line item, units) and take the units off
+    the fulfilment order line items' ``remainingQuantity`` (statuses are left to ``recompute``)."""
     for item, quantity in items:
         item["remainingQuantity"] = int(item["remainingQuantity"]) - quantity
     sequence = len(order.get("fulfillments", [])) + 1
-    tracking = [{"company": company, "number": number, "url": None}] if number or company else []
     record = {
         "id": ids.new("Fulfillment"),
         "name": f"{order['name']}-F{sequence}",

@@ -82,7 +82,8 @@ def resolve_orders_count(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[
     return {"count": count, "precision": "EXACT"}
 
 
-def _by_gid(gid: str | None, kind: str) -> str:
+def by_gid(gid: str | None, kind: str) -> str:
+    """``gid`` if it is a well-formed gid of ``kind``, else Shopify's coercion error."""
     parsed = parse_gid(gid or "")
     if parsed is None or parsed[0] != kind:
         # Observed shape of Shopify's coercion error for a malformed id.
@@ -95,14 +96,14 @@ def _by_gid(gid: str | None, kind: str) -> str:
 
 def resolve_order(_: Any, info: GraphQLResolveInfo, id: str) -> Node | None:
     """``order(id)``: ``null`` if unknown or hidden by the 60-day gate."""
-    order = _ctx(info).store.get_order(_by_gid(id, "Order"))
+    order = _ctx(info).store.get_order(by_gid(id, "Order"))
     return order if order is not None and _ctx(info).visible(order) else None
 
 
 def resolve_fulfillment_order(_: Any, info: GraphQLResolveInfo, id: str) -> Node | None:
     """``fulfillmentOrder(id)``."""
     store = _ctx(info).store
-    owner = store.owner_of(_by_gid(id, "FulfillmentOrder"))
+    owner = store.owner_of(by_gid(id, "FulfillmentOrder"))
     return store.find(id) if owner is not None and _ctx(info).visible(owner) else None
 
 
@@ -114,7 +115,7 @@ def lookup(kind: str) -> Callable[..., Node | None]:
         if id is None and kind == "Location":
             return store.locations.get(store.warehouse_location_id or "")
         if kind != "InventoryLevel":
-            _by_gid(id, kind)
+            by_gid(id, kind)
         return store.find(str(id))
 
     return resolve
@@ -155,7 +156,7 @@ def resolve_installation(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
 def resolve_tags_add(_: Any, info: GraphQLResolveInfo, id: str, tags: list[str]) -> dict[str, Any]:
     """``tagsAdd(id, tags)`` on an order (the one mutation, so the mutation cost path is real)."""
     ctx = _ctx(info)
-    order = ctx.store.get_order(_by_gid(id, "Order"))
+    order = ctx.store.get_order(by_gid(id, "Order"))
     if order is None or not ctx.visible(order):
         return {"node": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
 

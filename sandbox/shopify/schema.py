@@ -12,6 +12,7 @@ from graphql import GraphQLError, GraphQLObjectType, GraphQLScalarType, GraphQLS
 from sandbox.shopify import root
 from sandbox.shopify.access import install_guards
 from sandbox.shopify.fields import FIELD_RESOLVERS
+from sandbox.shopify.fulfilment_mutations import resolve_fulfillment_create, resolve_tracking_info_update
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -30,7 +31,11 @@ ROOT_RESOLVERS: dict[str, dict[str, Any]] = {
         "currentAppInstallation": root.resolve_installation,
         "shop": lambda _, info: info.context.store.shop,
     },
-    "Mutation": {"tagsAdd": root.resolve_tags_add},
+    "Mutation": {
+        "tagsAdd": root.resolve_tags_add,
+        "fulfillmentCreate": resolve_fulfillment_create,
+        "fulfillmentTrackingInfoUpdate": resolve_tracking_info_update,
+    },
 }
 
 
