@@ -51,7 +51,8 @@ def test_code_flow_gives_a_token_set_and_a_connection(xero: Xero) -> None:
     tokens = authorise(xero)
     assert tokens["token_type"] == "Bearer"
     assert tokens["expires_in"] == 1800
-    assert tokens["refresh_token"] and tokens["id_token"]
+    assert tokens["refresh_token"]
+    assert tokens["id_token"]
     links = xero.http.get(
         xero.running.connections_url, headers={"Authorization": f"Bearer {tokens['access_token']}"}
     ).json()

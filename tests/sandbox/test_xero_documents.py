@@ -44,11 +44,13 @@ def test_tax_rates_are_the_south_african_ones(xero: Xero) -> None:
     assert rates["ZERORATEDOUTPUT"]["Name"] == "Zero Rate (only Exported Goods)"
     assert rates["ZERORATED"]["Name"] == "Zero rate (Excluding Goods Exported)"
     assert rates["EXEMPTOUTPUT"]["Name"] == "Exempt and Non-Supplies"
-    assert rates["OUTPUT3"]["CanApplyToRevenue"] and not rates["INPUT3"]["CanApplyToRevenue"]
+    assert rates["OUTPUT3"]["CanApplyToRevenue"]
+    assert not rates["INPUT3"]["CanApplyToRevenue"]
     assert all(r["Status"] == "ACTIVE" for r in rates.values())
     accounts = {a["Code"]: a for a in xero.ok("GET", "/Accounts")["Accounts"]}
     assert accounts["090"]["Type"] == "BANK"
-    assert accounts["611"]["Name"] == "PayFast Clearing" and accounts["611"]["EnablePaymentsToAccount"]
+    assert accounts["611"]["Name"] == "PayFast Clearing"
+    assert accounts["611"]["EnablePaymentsToAccount"]
 
 
 def test_inclusive_invoice_with_pinned_tax_totals_to_the_cent(xero: Xero) -> None:
@@ -78,14 +80,16 @@ def test_inclusive_invoice_with_pinned_tax_totals_to_the_cent(xero: Xero) -> Non
         },
     ]
     raw = xero.call("PUT", "/Invoices", {"Invoices": [invoice("SHOP-1001", lines=lines)]}).text
-    assert '"Total":364.99' in raw and '"UnitAmount":33.33' in raw  # numbers, two decimals
+    assert '"Total":364.99' in raw
+    assert '"UnitAmount":33.33' in raw
     created = put_invoice(xero, invoice("SHOP-1002", lines=lines), unitdp="4")
     assert [ln["TaxAmount"] for ln in created["LineItems"]] == [13.04, 8.49, 0]
     assert created["LineItems"][0]["UnitAmount"] == 33.33
     assert (created["SubTotal"], created["TotalTax"], created["Total"]) == (343.46, 21.53, 364.99)
     assert (created["AmountDue"], created["AmountPaid"], created["Status"]) == (364.99, 0, "AUTHORISED")
     assert (created["Date"], created["DateString"]) == ("/Date(1774915200000+0000)/", "2026-03-31T00:00:00")
-    assert created["Reference"] == "#SHOP-1002" and created["Url"].endswith("/SHOP-1002")
+    assert created["Reference"] == "#SHOP-1002"
+    assert created["Url"].endswith("/SHOP-1002")
     far = put_invoice(xero, invoice("SHOP-1003", lines=[{**lines[1], "TaxAmount": "1.00"}]))
     assert far["LineItems"][0]["TaxAmount"] == 8.48  # outside tolerance: Xero's own figure
 
@@ -120,7 +124,8 @@ def test_summarize_errors_false_reports_every_element(xero: Xero) -> None:
     elements = reply.json()["Invoices"]
     assert [e["StatusAttributeString"] for e in elements] == ["OK", "ERROR", "OK"]
     assert "INPUT3" in elements[1]["ValidationErrors"][0]["Message"]
-    assert elements[0]["InvoiceID"] and "InvoiceID" not in elements[1]
+    assert elements[0]["InvoiceID"]
+    assert "InvoiceID" not in elements[1]
     numbers = [i["InvoiceNumber"] for i in xero.ok("GET", "/Invoices")["Invoices"]]
     assert numbers == ["SHOP-3001", "SHOP-3003"]
 
