@@ -94,3 +94,68 @@ def shared_shop() -> Iterator[Shop]:
     finally:
         handle.close()
         running.stop()
+
+
+# --- Xero sandbox -------------------------------------------------------------------------------------
+
+from sandbox.xero.server import RunningXero, start_xero_sandbox  # noqa: E402
+
+
+class Xero:
+    """A raw-HTTP handle on a running Xero sandbox with one connected token set."""
+
+    def __init__(self, running: RunningXero, clock: SandboxClock) -> None:
+        self.running = running
+        self.clock = clock
+        self.http = httpx.Client(timeout=5.0)
+        self.tokens = running.issue_tokens()
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.tokens['access_token']}",
+            "xero-tenant-id": self.running.tenant_id,
+            "Accept": "application/json",
+            **extra,
+        }
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        *,
+        params: dict[str, str] | None = None,
+        key: str | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        headers = self.headers(**({"Idempotency-Key": key} if key else {}))
+        kwargs: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        return self.http.request(
+            method, f"{self.running.api_url}{path}", json=payload, params=params, headers=headers, **kwargs
+        )
+
+    def ok(self, method: str, path: str, payload: Any = None, **kwargs: Any) -> dict[str, Any]:
+        response = self.call(method, path, payload, **kwargs)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def admin(self, method: str, path: str, payload: dict[str, Any] | None = None, status: int = 200) -> Any:
+        response = self.http.request(method, f"{self.running.admin_url}{path}", json=payload)
+        assert response.status_code == status, response.text
+        return response.json()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def xero() -> Iterator[Xero]:
+    """A fresh Xero sandbox per test on a frozen clock (time moves only with ``clock.advance``)."""
+    clock = SandboxClock(scale=0.0)
+    running = start_xero_sandbox(clock, seed=3)
+    handle = Xero(running, clock)
+    try:
+        yield handle
+    finally:
+        handle.close()
+        running.stop()
