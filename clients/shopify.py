@@ -12,6 +12,7 @@ from clients import shopify_queries as q
 from clients.shopify_budget import ThrottleBudget
 from clients.shopify_errors import ShopifyQueryError, ShopifyScopeError
 from clients.shopify_events import ClientEvent, EventSink
+from clients.shopify_fulfilment import Fulfilled, fulfil_parcel
 from clients.shopify_http import GraphQLSession
 from clients.shopify_nested import complete_order
 from clients.shopify_paging import Connection, Pager
@@ -159,6 +160,14 @@ class ShopifyClient:
         """All orders in ``window`` (see `iter_order_pages`), one copy per id, newest ``updatedAt``."""
         pages = self.iter_order_pages(window, field=field, overlap=overlap, on_page=on_page)
         return dedupe_orders(order for page in pages for order in page)
+
+    def fulfil_parcel(
+        self, order_id: str, *, location_id: str, units: dict[str, int], tracking: str, carrier: str
+    ) -> Fulfilled:
+        """Create one parcel's fulfilment with tracking, once (see `clients.shopify_fulfilment`)."""
+        return fulfil_parcel(
+            self._session, order_id, location_id=location_id, units=units, tracking=tracking, carrier=carrier
+        )
 
     def _check_history_access(self, window: OrderWindow, overlap: timedelta) -> None:
         # Shopify silently hides orders older than 60 days without read_all_orders: check up front.

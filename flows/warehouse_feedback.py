@@ -17,9 +17,10 @@ from shoplines.lines import WAREHOUSE_DESTINATION
 from shoplines.settings import Settings, load_settings
 from shoplines.state.records import Applied
 from shoplines.state.store import StateStore
-from shoplines.wiring import build_alerts, open_state, sftp_factory
+from shoplines.wiring import build_alerts, build_shopify, open_state, sftp_factory, warehouse_location
 from tasks import feedback, problems
 from tasks.deliver import Target, settle_unconfirmed
+from tasks.fulfil import push_fulfilments
 from tasks.record import report_failure
 from tasks.warehouse_answers import AnswerFormat, Parsed, WorkingHours, parse_answer, reading_order
 
@@ -47,6 +48,11 @@ def warehouse_feedback() -> dict[str, int]:
                         ttl=timedelta(seconds=settings.run_lease_seconds),
                         wait=settings.run_lease_wait_seconds):  # fmt: skip
                 counts = read_answers(settings, state, alerts, target, fmt=fmt, run_id=run_id)
+                if settings.shopify_push_fulfilments:
+                    with build_shopify(settings) as shopify:
+                        counts |= push_fulfilments(shopify, state, alerts, shop_id=target.shop_id,
+                                                   destination=target.destination,
+                                                   location_id=warehouse_location(settings))  # fmt: skip
         except BaseException as exc:
             try:
                 state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
@@ -131,7 +137,7 @@ def tell(
     if applied.already:
         logger.info("%s was applied by an earlier run; archiving it", applied.file.file_name)
         return
-    state.journal(target.shop_id, SENDING_LINE, run_id, feedback.journal_steps(applied))
+    state.journal(target.shop_id, LINE, run_id, feedback.journal_steps(applied))
     for rejection in feedback.rejections(applied):
         alerts.report(rejection)
     if problem := feedback.refused(applied):

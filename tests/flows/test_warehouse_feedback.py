@@ -233,3 +233,61 @@ def test_an_address_changed_after_acknowledgement_waits_for_a_person(
         assert f"held:{refused['id']}" not in open_keys
         story = [s.summary for s in state.trace(shop.running.shop, refused["name"])]
         assert any("rejected by Thandi" in s for s in story), story
+
+
+READS = [
+    "read_orders",
+    "read_all_orders",
+    "read_inventory",
+    "read_locations",
+    "read_fulfillments",
+    "read_products",
+]
+
+
+def test_shipments_become_shopify_fulfilments_once_even_when_the_answer_is_lost(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, sftp_sandbox: RunningSftp
+) -> None:
+    home = tmp_path / "home"
+    warehouse = sandbox_warehouse(sftp_sandbox)
+    configure(monkeypatch, home, shop, warehouse)
+    folder = warehouse.inbound.parent
+    orders_to_warehouse(FIRST, LAST)
+    sent = delivered(warehouse.files())
+    threepl = ThreePL(folder, partial_rate=1.0, seed=5, journal_dir=tmp_path)  # every multi-unit order in two
+    threepl.process_once(ship_everything=True)  # accepts, ships first parcels (remainders queued)
+
+    monkeypatch.setenv("SHOPLINES_SHOPIFY_PUSH_FULFILMENTS", "true")
+    with pytest.raises(Exception, match="write_assigned_fulfillment_orders"):
+        warehouse_feedback()  # switched on without the scope: fails loudly, answers already applied
+    token = shop.post("/tokens", {"scopes": [*READS, "write_assigned_fulfillment_orders"]})["token"]
+    monkeypatch.setenv("SHOPLINES_SHOPIFY_TOKEN", token)
+    shop.fault(kind="http_error", status=502, commit=True, operation="FulfilOrder", after=0, times=1)
+    first = warehouse_feedback()
+    assert first["fulfilments_found"] == 1  # the ghost write: created, answer lost, found on the re-check
+    assert first["fulfilments_created"] >= 1
+    assert first["fulfilments_refused"] == 0
+    threepl.process_once(ship_everything=True)  # the remainders
+    warehouse_feedback()
+    assert warehouse_feedback().get("fulfilments_created", 0) == 0  # nothing left to push
+
+    truth = {o["name"]: o for o in shop.truth()}
+    with state_of(home) as state:
+        shipped = state.shipments(shop.running.shop, [truth[n]["id"] for n in sent])
+        assert shipped
+        assert all(s.fulfillment_id for s in shipped)
+        for name in {s.entity_name for s in shipped}:
+            order = truth[name]
+            ours = {s.tracking_number for s in shipped if s.entity_name == name}
+            numbers = [
+                t["number"] for f in order["fulfillments"] for t in f["trackingInfo"] if t["number"] in ours
+            ]
+            assert sorted(numbers) == sorted(ours)  # one fulfilment per parcel, none twice
+            units = sum(
+                li["quantity"]
+                for f in order["fulfillments"] if {t["number"] for t in f["trackingInfo"]} & ours
+                for li in f["fulfillmentLineItems"]["nodes"]
+            )  # fmt: skip
+            assert units == sum(s.quantity for s in shipped if s.entity_name == name)
+        story = [s.summary for s in state.trace(shop.running.shop, next(iter(sent)))]
+        assert any("Shopify fulfilment" in s for s in story), story
