@@ -145,6 +145,10 @@ def with_shop_currency(model: type[pa.DataFrameModel], currency: str) -> pa.Data
     return schema.update_column("currency", checks=[*column.checks, check])
 
 
+_BOUNDS = {"greater_than": "more than", "greater_than_or_equal_to": "at least", "less_than": "less than",
+           "less_than_or_equal_to": "at most"}  # fmt: skip
+
+
 def describe(case: pd.Series) -> str:
     """One pandera failure case in plain words."""
     check, column, value = str(case["check"]), case["column"], case["failure_case"]
@@ -163,6 +167,9 @@ def describe(case: pd.Series) -> str:
         return f"{column} {show(value)} appears more than once"
     if check == "not_nullable":
         return f"{column} is missing"
+    bound = _BOUNDS.get(check.split("(", 1)[0])
+    if bound:
+        return f"{column} must be {bound} {check.split('(', 1)[1].rstrip(')')} (value {show(value)})"
     return f"{column}: failed {check} (value {show(value)})"
 
 

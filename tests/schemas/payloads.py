@@ -47,16 +47,21 @@ def txn(tid: int, kind: str, amount: str, *, status: str = "SUCCESS", gateway: s
     }
 
 
-def refund_line(rlid: int, n: int, line: int, qty: int, unit: str, subtotal: str, tax: str, *,
+def refund_line(rlid: int, n: int, line: int, qty: int, *, cents: tuple[str, str, str],
                 restock: str = "NO_RESTOCK", restocked: bool = False) -> dict[str, Any]:  # fmt: skip
+    """A refunded line; `cents` is (unit price, subtotal, tax) as Shopify's decimal strings."""
+    unit, subtotal, tax = cents
     ordered = {MUG: 2, TEE: 1}.get(line, 5)
     return {
         "id": f"gid://shopify/RefundLineItem/{rlid}",
         "quantity": qty,
         "restockType": restock,
         "restocked": restocked,
-        "lineItem": {"id": line_gid(n, line), "sku": {MUG: "MUG-BLUE", TEE: "TEE-BLK-M"}.get(line),
-                     "quantity": ordered},  # fmt: skip
+        "lineItem": {
+            "id": line_gid(n, line),
+            "sku": {MUG: "MUG-BLUE", TEE: "TEE-BLK-M"}.get(line),
+            "quantity": ordered,
+        },
         "location": {"id": WAREHOUSE} if restocked else None,
         "priceSet": money(unit),
         "subtotalSet": money(subtotal),
@@ -84,7 +89,10 @@ def refund(rid: int, total: str, *, lines: list[Any] | None = None, shipping: li
         "note": note,
         "totalRefundedSet": money(total),
         "refundLineItems": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": lines or []},
-        "refundShippingLines": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": shipping or []},
+        "refundShippingLines": {
+            "pageInfo": {"hasNextPage": False, "endCursor": None},
+            "nodes": shipping or [],
+        },
         "transactions": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": transactions or []},
     }
 
@@ -113,7 +121,7 @@ def back(tid: int, amount: str, n: int, at: str = "2026-10-16T09:30:00Z") -> dic
 # The four hand-checked refunds, one order each.
 def partial_line(n: int = 2001) -> dict[str, Any]:
     """One of the two mugs back: subtotal 220.00 / 2 = 110.00; VAT 28.70 / 2 = 14.35 (= 110 x 15/115)."""
-    rl = refund_line(n * 10 + 1, n, MUG, 1, "110.00", "110.00", "14.35")
+    rl = refund_line(n * 10 + 1, n, MUG, 1, cents=("110.00", "110.00", "14.35"))
     return order(n, [refund(n * 10, "110.00", lines=[rl], transactions=[back(n * 1000 + 1, "110.00", n)])])
 
 
@@ -125,15 +133,21 @@ def shipping_only(n: int = 2002) -> dict[str, Any]:
 
 def with_restock(n: int = 2003) -> dict[str, Any]:
     """The tee returned to the warehouse and restocked: R109.00, VAT 14.22 (= 109 x 15/115 = 14.217...)."""
-    rl = refund_line(n * 10 + 1, n, TEE, 1, "109.00", "109.00", "14.22", restock="RETURN", restocked=True)
+    rl = refund_line(
+        n * 10 + 1, n, TEE, 1, cents=("109.00", "109.00", "14.22"), restock="RETURN", restocked=True
+    )
     return order(n, [refund(n * 10, "109.00", lines=[rl], transactions=[back(n * 1000 + 1, "109.00", n)])])
 
 
 def full(n: int = 2004) -> dict[str, Any]:
-    """Everything back before shipping: 220.00 + 109.00 + 60.00 = 389.00 (VAT 28.70 + 14.22 + 7.83 = 50.75)."""
+    """Everything back: 220.00 + 109.00 + 60.00 = 389.00 (VAT 28.70 + 14.22 + 7.83 = 50.75)."""
     lines = [
-        refund_line(n * 10 + 1, n, MUG, 2, "110.00", "220.00", "28.70", restock="CANCEL", restocked=True),
-        refund_line(n * 10 + 2, n, TEE, 1, "109.00", "109.00", "14.22", restock="CANCEL", restocked=True),
+        refund_line(
+            n * 10 + 1, n, MUG, 2, cents=("110.00", "220.00", "28.70"), restock="CANCEL", restocked=True
+        ),
+        refund_line(
+            n * 10 + 2, n, TEE, 1, cents=("109.00", "109.00", "14.22"), restock="CANCEL", restocked=True
+        ),
     ]
     ship = [refund_shipping(n * 10 + 3, "60.00", "7.83")]
     paid_back = [back(n * 1000 + 1, PAID, n)]
