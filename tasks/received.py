@@ -32,10 +32,14 @@ class Notice:
     detail: str
 
 
+def clip(words: str, limit: int = 60) -> str:
+    """Text cut short so a 20 kB value cannot flood a reason."""
+    return words if len(words) <= limit else f"{words[: limit - 3]}..."
+
+
 def show(value: object, limit: int = 60) -> str:
-    """A value for a reason text: its repr, cut short so a 20 kB string cannot flood the quarantine."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+    """A value for a reason text: its repr, cut short."""
+    return clip(repr(value), limit)
 
 
 def _missing(value: object, name: str) -> None:
@@ -81,7 +85,10 @@ def timestamp(value: object, name: str, *, nullable: bool = False) -> datetime |
         raise ValueError(f"{name} {show(value)} is not an ISO-8601 timestamp")
     if moment.tzinfo is None:
         raise ValueError(f"{name} {show(value)} has no time zone")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{name} {show(value)} is out of range") from None
 
 
 def money(bag: object, name: str) -> tuple[int, str]:

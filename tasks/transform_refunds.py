@@ -150,7 +150,8 @@ def _owners(refunds: list[Any]) -> dict[str, str]:
     for r in refunds:
         try:
             for t in rd.nodes(r.get("transactions"), "transactions"):
-                owners[str(t["id"])] = str(r["id"])
+                if isinstance(r["id"], str) and isinstance(t["id"], str):
+                    owners[t["id"]] = r["id"]
         except (KeyError, TypeError, ValueError, AttributeError):
             continue
     return owners
@@ -204,7 +205,7 @@ class _Flat:
                 row = _transaction_row(t, oid, name, owners.get(str(tid)))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 self.rejected.append(Rejected(tid, name, rd.reason_of(exc), kept))
-                self.unknown[oid] = f"transaction {tid} of the order could not be read"
+                self.unknown[oid] = f"transaction {rd.clip(str(tid))} of the order could not be read"
                 continue
             self.txns.append(row)
             self.payloads[row["transaction_id"]] = kept
@@ -283,7 +284,7 @@ def validate_refunds(frames: RefundFrames, currency: str) -> RefundFrames:
     bad_refunds: dict[str, list[str]] = defaultdict(list)
     for tid, texts in bad_tx.items():
         if tid in owners:
-            _merge(bad_refunds, {owners[tid]: texts}, f"transaction {tid}: ")
+            _merge(bad_refunds, {owners[tid]: texts}, f"transaction {rd.clip(tid)}: ")
     unknown = dict(frames.payments_unknown)
     for oid in frames.transactions.loc[frames.transactions.transaction_id.isin(bad_tx), "order_id"]:
         unknown.setdefault(oid, "a transaction of the order was set aside")
