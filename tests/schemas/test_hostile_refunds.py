@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tasks.transform_refunds import flatten_refunds, validate_refunds
+from tasks.transform_refunds import flatten_refunds
+from tasks.validate_refunds import validate_refunds
 from tests.schemas.payloads import full, partial_line, shipping_only
 
 GOOD = [partial_line(2001), shipping_only(2002)]

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from tasks.received import COULD_NOT_CHECK, UNMAPPED_GATEWAY
-from tasks.transform_refunds import RefundFrames, flatten_refunds, validate_refunds
+from tasks.transform_refunds import RefundFrames, flatten_refunds
+from tasks.validate_refunds import validate_refunds
 from tests.schemas.payloads import (
     MUG,
     back,
