@@ -286,3 +286,12 @@ def test_refund_lines_of_other_lines_are_read() -> None:
     got = run([o])
     assert len(got.refund_lines) == 2
     assert got.refund_lines.iloc[1]["line_quantity"] == 5
+
+
+def test_a_restock_only_refund_of_nothing_needs_no_payment_check() -> None:
+    rl = refund_line(20101, 2010, MUG, 1, cents=("0.00", "0.00", "0.00"), restock="RETURN", restocked=True)
+    o = order(2010, [refund(20100, "0.00", lines=[rl])])
+    del o["transactions"]
+    got = run([o])
+    assert got.rejected == []
+    assert got.unchecked == []  # R0.00 back cannot exceed what was paid
