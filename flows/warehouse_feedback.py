@@ -42,7 +42,8 @@ def warehouse_feedback() -> dict[str, int]:
     with open_state(settings) as state:
         alerts = build_alerts(settings, state, LINE, None)
         now = datetime.now(UTC)
-        run_id = state.start_run(target.shop_id, LINE, "answers", now, now, {})
+        # every feedback run is the schedule's kind of run: the freshness check watches them
+        run_id = state.start_run(target.shop_id, LINE, "answers", now, now, {"incremental": True})
         try:
             with leased(state, target.shop_id, LINE, ALL_TIME, run_id=run_id,
                         ttl=timedelta(seconds=settings.run_lease_seconds),

@@ -17,7 +17,9 @@ def deployments() -> dict[str, Deployment]:
 
 
 def test_every_deployment_is_sound(deployments: dict[str, Deployment]) -> None:
-    assert set(deployments) == {"scheduled", "date-range", "freshness", "purge"}
+    assert set(deployments) == {
+        "scheduled", "date-range", "freshness", "purge", "warehouse-feedback", "freshness-feedback",
+    }  # fmt: skip
     assert [p for d in deployments.values() for p in problems(d)] == []
 
 
@@ -84,7 +86,10 @@ def test_the_prefect_server_accepts_the_deployments_as_written(deployments: dict
 def test_the_freshness_check_knows_the_schedule_it_watches(deployments: dict[str, Deployment]) -> None:
     from flows.freshness import SCHEDULE_EVERY
 
-    assert (
-        deployments["scheduled"].spec["schedules"][0]["cron"]
-        == f"*/{int(SCHEDULE_EVERY.total_seconds() // 60)} * * * *"
-    )
+    for watched, watcher in (("scheduled", "freshness"), ("warehouse-feedback", "freshness-feedback")):
+        assert (
+            deployments[watched].spec["schedules"][0]["cron"]
+            == f"*/{int(SCHEDULE_EVERY.total_seconds() // 60)} * * * *"
+        )
+        line = deployments[watcher].spec["parameters"]["line"]
+        assert line in deployments[watched].spec["tags"]
