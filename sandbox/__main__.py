@@ -26,6 +26,7 @@ from sandbox.sftp.faults import SftpFaults
 from sandbox.sftp.files import write_atomic
 from sandbox.sftp.server import start_sftp_sandbox
 from sandbox.sftp.threepl import ThreePL
+from sandbox.shopify.access import DEFAULT_SCOPES
 from sandbox.shopify.generator import generate_store
 from sandbox.shopify.loader import load_orders_jsonl
 from sandbox.shopify.server import start_shopify_sandbox
@@ -126,7 +127,8 @@ def serve(args: argparse.Namespace) -> int:
                 "url": shopify.url,
                 "admin_url": shopify.admin_url,
                 "shop": shopify.shop,
-                "token": shopify.token,
+                # the merchant's app: the default reads plus writing fulfilments (tracking from the 3PL)
+                "token": shopify.state.new_token(DEFAULT_SCOPES | {"write_assigned_fulfillment_orders"}),
                 "api_version": API_VERSION,
                 "plan": args.plan,
                 "time_scale": args.time_scale,

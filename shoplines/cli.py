@@ -168,7 +168,7 @@ def run_warehouse_feedback() -> None:
     from shoplines.wiring import preflight
 
     preflight(load_settings())
-    views.counts(console, views.with_progress(console, warehouse_feedback))
+    views.counts(console, views.with_progress(console, warehouse_feedback), "the 3PL's answers")
 
 
 @run_app.command("reconcile")
@@ -431,8 +431,9 @@ def demo(
         bool, typer.Option("--problems", help="Then plant failures in the shop and show what support sees.")
     ] = False,
 ) -> None:
-    """Start the sandbox, run orders → warehouse over the seeded days and show what was delivered where."""
-    from shoplines import sandbox_control, views
+    """Start the sandbox, run orders → warehouse over the seeded days, read the 3PL's answers back (one order
+    rejected, the rest shipped, tracking into Shopify) and show each story."""
+    from shoplines import demo_problems, demo_walkthrough, sandbox_control, views
 
     home = _home()
     options = sandbox_control.SandboxOptions(orders=orders, time_scale=DEMO_TIME_SCALE)
@@ -440,45 +441,22 @@ def demo(
     sandbox_control.use_only_the_sandbox(running)
     views.sandbox(console, running)
     first, last = (date.fromisoformat(running["store"][k]) for k in ("first_day", "last_day"))
+    with demo_problems.Admin(running["shopify"]["admin_url"]) as admin:
+        unknown = demo_problems.plant_unknown_sku(admin)
+    console.print(f"Planted {unknown}: a SKU the 3PL's catalogue does not have", markup=False)
     counts = views.with_progress(console, lambda: _orders_to_warehouse(first, last, "processed"))
     views.counts(console, counts)
     root = Path(running["sftp"]["root"])
     sandbox_control.wait_for_answers(root, counts["files"])
+    sandbox_control.wait_for_shipments(root)
     views.delivered_files(console, root)
-    if problems:
-        _demo_problems(running, first, last)
+    demo_walkthrough.feedback(console, running, unknown, push=not problems)
+    if problems:  # planted on orders the 3PL has shipped but Shopify does not show as fulfilled yet
+        demo_walkthrough.problems(console, running, first, last)
+        demo_walkthrough.feedback(console, running, unknown)
     console.print(
         "The sandbox keeps running: `shoplines sandbox status`, `shoplines sandbox down` to stop it."
     )
-
-
-def _demo_problems(running: dict[str, Any], first: date, last: date) -> None:
-    """Plant a bad row, a held change, a cancel after delivery, an unsent change and a missed schedule."""
-    from flows.freshness import freshness_check
-    from flows.reconcile import reconcile
-    from shoplines import demo_problems, views
-    from shoplines.wiring import open_state
-
-    settings = load_settings()
-    with demo_problems.Admin(running["shopify"]["admin_url"]) as admin, open_state(settings) as state:
-        ids = {o["id"]: o["name"] for o in admin.orders()}
-        sent = state.delivered_versions(
-            settings.shop_domain, "orders-to-warehouse", WAREHOUSE_DESTINATION, ids
-        )
-        planted = demo_problems.plant(admin, {ids[i] for i in sent})
-        console.print(f"\nPlanted: {planted.bad} in US dollars, {planted.held} changed then held, "
-                      f"{planted.cancelled} cancelled; running the line again", markup=False)  # fmt: skip
-        views.counts(console, _orders_to_warehouse(first, last, "processed"))
-        demo_problems.plant_unsent(admin, planted)
-    console.print(f"{planted.unsent} changed after that run; reconciling the days", markup=False)
-    console.print(reconcile(first, last).sentence(), markup=False, soft_wrap=True)
-    console.print("Checking freshness (no scheduled run has ever completed here)", markup=False)
-    freshness_check.fn()
-    with open_state(settings) as state:
-        views.alerts(console, state.alerts(settings.shop_domain))
-        for name in planted.names():
-            console.print()
-            views.trace(console, name, state.trace(settings.shop_domain, name))
 
 
 PREFECT_DEFAULTS = {

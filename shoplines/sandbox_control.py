@@ -116,6 +116,17 @@ def wait_for_answers(sftp_root: Path, files: int, timeout: float = 10.0) -> bool
     return False
 
 
+def wait_for_shipments(sftp_root: Path, timeout: float = 15.0) -> bool:
+    """Wait until the 3PL has written a shipment file (it ships a few seconds after accepting)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if list((sftp_root / "outbound").glob("SHIP_*.csv")):
+            time.sleep(0.5)  # partial parcels and late orders come in the same breath
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def use_only_the_sandbox(running: dict[str, Any]) -> None:
     """Point this process at the sandbox, whatever a real shop's settings in the environment or .env say."""
     for name, value in sandbox_settings(running).items():

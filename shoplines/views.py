@@ -31,9 +31,9 @@ def sandbox(console: Console, running: dict[str, Any]) -> None:
         )
 
 
-def counts(console: Console, result: dict[str, int]) -> None:
+def counts(console: Console, result: dict[str, int], title: str = "orders → warehouse") -> None:
     """The run's counts, one per row."""
-    table = Table(title="orders → warehouse", show_header=False)
+    table = Table(title=title, show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     for name, value in result.items():

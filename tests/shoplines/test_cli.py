@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -93,8 +94,15 @@ def test_demo_delivers_files_into_the_sandbox_folder_and_the_sandbox_can_be_stop
     sent = sorted((root / "inbound").glob("ORD_*.csv")) + sorted((root / "processed").glob("ORD_*.csv"))
     assert len(sent) == 1
     assert sent[0].name in demo.stdout
-    assert (root / "outbound" / f"ACK_{sent[0].name}").is_file()  # the simulated 3PL accepted it
     assert "received" in demo.stdout
+    out = " ".join(demo.stdout.split())  # rich wraps long lines
+    # the 3PL's answers came back: one order rejected, the rest shipped, tracking now in Shopify
+    assert "the warehouse REJECTED it in ERR_" in out
+    assert "does not know a SKU on the order (UNKNOWN_SKU, sku UNKNOWN-GIFT-BOX)" in out
+    assert re.search(r"Shopify now shows #\d+ with tracking [A-Z]{3}\d+", out)
+    assert "the warehouse acknowledged the NEW in ACK_" in out
+    archived = {p.name for p in (root / "archive" / "answers").iterdir()}
+    assert f"ACK_{sent[0].name}" in archived  # read once, moved out of the 3PL's outbound folder
     assert "Traceback" not in demo.stderr
 
     status = run_cli(["sandbox", "status"], cli_env, tmp_path)
@@ -273,6 +281,10 @@ def test_the_problems_demo_shows_each_planted_failure_and_its_story(
         assert "quarantined held back: currency is USD" in out
         assert "mapped to CANCEL in ORD_" in out
         assert "no notification channel configured" in out
-        assert "Traceback" not in demo.stderr
+        assert "the ship-to address changed after the warehouse acknowledged it; waiting for a person" in out
+        assert "Waiting for a person: approval 1" in out
+        assert "The run failed as it should: ShopifyRetriesExhausted" in out
+        # parcels that left before their orders were held or cancelled: Shopify refuses the tracking
+        assert "Not yet in Shopify (tried again next run): #" in out
     finally:
         run_cli(["sandbox", "down"], cli_env, tmp_path)

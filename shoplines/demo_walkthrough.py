@@ -1,0 +1,90 @@
+"""`shoplines demo`: what ops and support see, on the sandbox. The warehouse's answers come back (one order
+rejected, the rest shipped, tracking into Shopify); with `--problems`, the failures the product exists for are
+planted, with Shopify faults switched on during the runs, and each leaves an alert and a `trace` story."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+from rich.console import Console
+
+from shoplines import demo_problems, views
+from shoplines.lines import WAREHOUSE_DESTINATION
+from shoplines.settings import load_settings
+from shoplines.wiring import open_state, preflight
+
+LINE = "orders-to-warehouse"
+
+
+def _orders_to_warehouse(first: date, last: date) -> dict[str, int]:
+    from flows.orders_to_warehouse import orders_to_warehouse
+
+    preflight(load_settings())
+    return orders_to_warehouse(first, last, "processed")
+
+
+def feedback(console: Console, running: dict[str, Any], rejected: str, *, push: bool = True) -> None:
+    """The 3PL's answers back: acknowledgements, the rejection, shipments and (with `push`) tracking into
+    Shopify."""
+    from flows.warehouse_feedback import warehouse_feedback
+
+    os.environ["SHOPLINES_SHOPIFY_PUSH_FULFILMENTS"] = "true" if push else "false"
+    also = "; tracking into Shopify" if push else "; tracking into Shopify after the problems"
+    console.print(f"\nReading the 3PL's answers (warehouse-feedback{also})", markup=False)
+    views.counts(console, views.with_progress(console, warehouse_feedback), "the 3PL's answers")
+    settings = load_settings()
+    with open_state(settings) as state, demo_problems.Admin(running["shopify"]["admin_url"]) as admin:
+        unfulfilled = state.unfulfilled_shipments(settings.shop_domain, WAREHOUSE_DESTINATION)
+        waiting = sorted({s.entity_name for s in unfulfilled})
+        ids = [o["id"] for o in admin.orders()]
+        shown = sorted({s.entity_name for s in state.shipments(settings.shop_domain, ids)})[:3]
+        for name, numbers in demo_problems.tracking(admin, shown).items():
+            console.print(f"  Shopify now shows {name} with tracking {', '.join(numbers) or '(none)'}",
+                          markup=False)  # fmt: skip
+        for name in [rejected, *shown[:1]]:
+            console.print()
+            views.trace(console, name, state.trace(settings.shop_domain, name))
+    if waiting:
+        console.print(f"Not yet in Shopify (tried again next run): {', '.join(waiting)}", markup=False)
+
+
+def problems(console: Console, running: dict[str, Any], first: date, last: date) -> None:
+    """Plant a bad row, a held change, an address changed after acknowledgement, a cancel after delivery, an
+    unsent change and a missed schedule; run with Shopify faults on; show the alerts and each story."""
+    from flows.freshness import freshness_check
+    from flows.reconcile import reconcile
+
+    settings = load_settings()
+    with demo_problems.Admin(running["shopify"]["admin_url"]) as admin, open_state(settings) as state:
+        ids = {o["id"]: o["name"] for o in admin.orders()}
+        sent = state.delivered_versions(settings.shop_domain, LINE, WAREHOUSE_DESTINATION, ids)
+        planted = demo_problems.plant(admin, {ids[i] for i in sent})
+        console.print(f"\nPlanted: {planted.bad} in US dollars, {planted.held} changed then held, "
+                      f"{planted.cancelled} cancelled, {planted.moved} moved house after the warehouse "
+                      "acknowledged it", markup=False)  # fmt: skip
+        demo_problems.faults_on(admin, times=2)
+        console.print("Shopify faults on: the next two order pages fail with 503 (retried)", markup=False)
+        views.counts(console, _orders_to_warehouse(first, last))
+        demo_problems.plant_unsent(admin, planted)
+        demo_problems.faults_on(admin, times=None)
+        console.print(f"{planted.unsent} changed; Shopify now fails every order page: running the line",
+                      markup=False)  # fmt: skip
+        try:
+            _orders_to_warehouse(first, last)
+        except Exception as exc:  # the failure is the point: it is announced, with what to do
+            console.print(f"The run failed as it should: {type(exc).__name__}", markup=False)
+        demo_problems.faults_off(admin)
+    console.print("Faults off; reconciling the days", markup=False)
+    console.print(reconcile(first, last).sentence(), markup=False, soft_wrap=True)
+    console.print("Checking freshness (no scheduled run has ever completed here)", markup=False)
+    freshness_check.fn()
+    with open_state(settings) as state:
+        views.alerts(console, state.alerts(settings.shop_domain))
+        for approval in state.approvals(settings.shop_domain):
+            console.print(f"Waiting for a person: approval {approval.id}, {approval.summary} "
+                          f"(shoplines approvals show {approval.id})", markup=False)  # fmt: skip
+        for name in planted.names():
+            console.print()
+            views.trace(console, name, state.trace(settings.shop_domain, name))
