@@ -289,6 +289,10 @@ class XeroTokens:
             )
             return self._cached.access_token
 
+    def close(self) -> None:
+        """Close the identity client."""
+        self._auth.close()
+
     def current(self) -> TokenSet:
         """The stored token set (for status and the reconnect warning)."""
         return self._vault.load()

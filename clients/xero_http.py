@@ -82,7 +82,7 @@ class XeroSession:
         self.api_url = api_url.rstrip("/")
         self.tenant_id = tenant_id
         self.retry = retry
-        self._tokens = tokens
+        self.tokens = tokens
         self._sleep = sleep
         self._now = now
         self._on_retry = on_retry
@@ -91,8 +91,11 @@ class XeroSession:
         self._http = httpx.Client(timeout=timeout, headers=headers, transport=transport)
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (and the token source's, if it has one)."""
         self._http.close()
+        close_tokens = getattr(self.tokens, "close", None)
+        if callable(close_tokens):
+            close_tokens()
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Any:
         """GET and return the parsed JSON body."""
@@ -129,7 +132,7 @@ class XeroSession:
         attempts, failures, waits, refreshed = 0, 0, 0, False
         while True:
             attempts += 1
-            token = self._tokens.access_token()
+            token = self.tokens.access_token()
             try:
                 response = self._http.request(
                     method, f"{self.api_url}{path}", params=params, content=body,
@@ -142,7 +145,7 @@ class XeroSession:
             else:
                 if response.status_code == 401 and not refreshed:
                     refreshed = True  # one forced refresh per request, then a 401 is fatal
-                    self._tokens.access_token(rejected=token)
+                    self.tokens.access_token(rejected=token)
                     continue
                 outcome = self._classify(operation, response)
                 if not isinstance(outcome, XeroTransientError):
