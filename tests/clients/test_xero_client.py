@@ -60,7 +60,8 @@ def test_contacts_create_and_find_by_email_number_and_name(xero: Xero, sleeps: S
             {"name": "sipho dlamini"},
         ):
             found = client.find_contact(**criteria)
-            assert found is not None and found.contact_id == made.id, criteria
+            assert found is not None, criteria
+            assert found.contact_id == made.id, criteria
         assert client.find_contact(email="nobody@example.co.za") is None
         twin = client.create_contact(Contact("Sipho Dlamini"), idempotency_key("contact", "twin", "run-1"))
     assert (twin.status, twin.id) == ("ERROR", None)
