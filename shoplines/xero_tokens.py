@@ -178,7 +178,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_xero_auth(settings: XeroSettings, *, now: Callable[[], datetime] = utc_now) -> XeroAuth:
+def build_xero_auth(
+    settings: XeroSettings,
+    *,
+    now: Callable[[], datetime] = utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+) -> XeroAuth:
     """The app's identity client (needs SHOPLINES_XERO_CLIENT_ID and _SECRET)."""
     if not settings.xero_client_id or settings.xero_client_secret is None:
         raise ConfigError(
@@ -188,7 +193,7 @@ def build_xero_auth(settings: XeroSettings, *, now: Callable[[], datetime] = utc
     return XeroAuth(
         settings.xero_client_id, settings.xero_client_secret.get_secret_value(),
         authorize_url=settings.xero_authorize_url, token_url=settings.xero_token_url,
-        connections_url=settings.xero_connections_url, now=now,
+        connections_url=settings.xero_connections_url, now=now, sleep=sleep,
     )  # fmt: skip
 
 
@@ -204,7 +209,7 @@ def build_xero_client(
     """The accounting client for the shop's stored Xero connection (tokens refreshed as needed)."""
     vault = StateTokenVault(store, TokenCipher(settings.token_key), shop_id)
     tenant_id = vault.connection().tenant_id
-    tokens = XeroTokens(build_xero_auth(settings, now=now), vault, now=now)
+    tokens = XeroTokens(build_xero_auth(settings, now=now, sleep=sleep or time.sleep), vault, now=now)
     session = XeroSession(
         settings.xero_api_url, tenant_id, tokens, timeout=settings.xero_timeout_seconds, now=now,
         on_retry=on_retry, sleep=sleep or time.sleep,
