@@ -48,6 +48,8 @@ class XeroRetryPolicy:
         rate_limit_waits: How many minute/concurrent 429s one request waits out before giving up.
         max_retry_after: A ``Retry-After`` longer than this (seconds) is not waited for.
         concurrent_base: First backoff after a ``concurrent`` 429 (no Retry-After is sent for it).
+        minute_base: First backoff after a minute/app-minute 429 without Retry-After (the window can take
+            up to 60 s to reopen, so this grows past a minute within `rate_limit_waits`).
     """
 
     max_attempts: int = 5
@@ -56,6 +58,7 @@ class XeroRetryPolicy:
     rate_limit_waits: int = 5
     max_retry_after: float = 120.0
     concurrent_base: float = 0.5
+    minute_base: float = 5.0
 
     def backoff(self, failure: int, base: float, rng: random.Random) -> float:
         """Seconds to wait after the ``failure``-th failure (1-based)."""
@@ -174,7 +177,8 @@ class XeroSession:
             if error.retry_after > self.retry.max_retry_after:
                 raise XeroRetriesExhausted(operation, attempts, error)
             return error.retry_after
-        return self.retry.backoff(waits, self.retry.concurrent_base, self._rng)
+        base = self.retry.concurrent_base if error.kind == "concurrent" else self.retry.minute_base
+        return self.retry.backoff(waits, base, self._rng)
 
     def _classify(self, operation: str, response: httpx.Response) -> Any:
         """The parsed body of a usable answer, a transient error to retry, or raise a fatal one."""

@@ -25,7 +25,7 @@ def _opener(ctx: typer.Context, no_browser: bool) -> Callable[[str], None]:
         return injected
 
     def show(url: str) -> None:
-        console.print("Open this address, sign in to Xero and allow access:", markup=False)
+        console.print("Open this address, sign in to Xero and allow access:", markup=False, soft_wrap=True)
         console.print(url, markup=False, highlight=False, soft_wrap=True)
         if not no_browser:
             webbrowser.open(url)
@@ -58,6 +58,7 @@ def xero_connect(
         f"{settings.shop_domain} is connected to the Xero organisation {done.tenant.tenant_name} "
         f"({done.tenant.tenant_id}); tokens stored encrypted.",
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -75,23 +76,34 @@ def xero_status(
     with open_state(settings) as state:
         record = state.accounting_connection(settings.shop_domain, PROVIDER)
         if record is None:
-            console.print(f"{settings.shop_domain} is not connected to Xero (run shoplines xero connect)")
+            console.print(
+                f"{settings.shop_domain} is not connected to Xero (run shoplines xero connect)",
+                soft_wrap=True,
+            )
             raise typer.Exit(1)
         now = datetime.now(UTC)
         age = now - record.refresh_obtained_at
-        console.print(f"organisation: {record.tenant_name} ({record.tenant_id})", markup=False)
-        console.print(f"connected: {record.connected_at:%Y-%m-%d %H:%M} UTC", markup=False)
+        console.print(
+            f"organisation: {record.tenant_name} ({record.tenant_id})", markup=False, soft_wrap=True
+        )
+        console.print(f"connected: {record.connected_at:%Y-%m-%d %H:%M} UTC", markup=False, soft_wrap=True)
         console.print(
             f"access token valid until: {record.access_expires_at:%Y-%m-%d %H:%M} UTC", markup=False
         )
         left = (REFRESH_TOKEN_LIFETIME - age).days
-        console.print(f"refresh token: {age.days} day(s) old, expires unused in {left} day(s)", markup=False)
+        console.print(
+            f"refresh token: {age.days} day(s) old, expires unused in {left} day(s)",
+            markup=False,
+            soft_wrap=True,
+        )
         if age >= RECONNECT_WARNING:
-            console.print("run shoplines xero connect soon: the refresh token is near its 60-day limit")
+            console.print(
+                "run shoplines xero connect soon: the refresh token is near its 60-day limit", soft_wrap=True
+            )
         if check:
             with build_xero_client(xero, state, settings.shop_domain) as client:
                 rates = client.tax_rates()
-            console.print(f"Xero answered: {len(rates)} tax rates.", markup=False)
+            console.print(f"Xero answered: {len(rates)} tax rates.", markup=False, soft_wrap=True)
 
 
 @xero_app.command("disconnect")
@@ -118,4 +130,6 @@ def xero_disconnect(
             finally:
                 auth.close()
         state.delete_accounting_connection(settings.shop_domain, PROVIDER)
-    console.print(f"{settings.shop_domain} is disconnected from {record.tenant_name}.", markup=False)
+    console.print(
+        f"{settings.shop_domain} is disconnected from {record.tenant_name}.", markup=False, soft_wrap=True
+    )

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from clients.accounting import Contact, LineItem, Payment, idempotency_key
-from clients.xero import adopt_duplicates
+from clients.xero import XeroClient, adopt_duplicates
+from clients.xero_auth import StaticToken
 from clients.xero_errors import (
     XeroDailyLimit,
     XeroIdempotencyConflict,
     XeroNotFound,
     XeroRetriesExhausted,
 )
-from clients.xero_http import XeroRetryPolicy
+from clients.xero_http import XeroRetryPolicy, XeroSession
 from clients.xero_wire import dumps, invoice_body
 from shoplines.cli_errors import explain
 from tests.clients.xero_support import (
@@ -298,3 +302,54 @@ def test_same_key_with_another_body_and_unknown_ids_are_fatal(xero: Xero, sleeps
                 "00000000-0000-0000-0000-000000000000", "x", Decimal(1), date(2026, 11, 1), "alloc:x:r1"
             )
     assert sleeps == []
+
+
+def test_app_minute_limit_without_retry_after_backs_off_until_the_window_reopens(
+    xero: Xero, sleeps: Sleeps
+) -> None:
+    xero.admin("POST", "/tier", {"app_minute": 1})
+    with static_client(xero, sleeps) as client:
+        client.tax_rates()
+        assert client.accounts()
+    limited = [r["rate_limit"] for r in requests(xero, "GET", "/Accounts") if r["status"] == 429]
+    assert set(limited) == {"appminute"}
+    assert len(sleeps) == len(limited)
+    assert sum(sleeps) >= 60  # no Retry-After: growing backoff, long enough for the minute window
+
+
+def test_concurrent_limit_backs_off_briefly_and_retries(xero: Xero) -> None:
+    xero.admin("POST", "/tier", {"concurrent": 1})
+    xero.admin("POST", "/faults", {"kind": "slow", "path": "/Accounts", "seconds": 0.6})
+    waits: list[float] = []
+
+    def real_sleep(seconds: float) -> None:  # the slow call must really end
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    policy = XeroRetryPolicy(concurrent_base=0.2)
+    with static_client(xero, real_sleep, policy) as slow, static_client(xero, real_sleep, policy) as quick:
+        worker = threading.Thread(target=slow.accounts)
+        worker.start()
+        time.sleep(0.2)
+        assert quick.tax_rates()
+        worker.join(timeout=10)
+    limited = [r["rate_limit"] for r in requests(xero, "GET", "/TaxRates") if r["status"] == 429]
+    assert limited
+    assert set(limited) == {"concurrent"}
+    assert 0 < waits[0] <= 0.2
+
+
+@pytest.mark.parametrize(
+    ("problem", "error"), [("DayLimit", XeroDailyLimit), ("Minute limit", XeroRetriesExhausted)]
+)
+def test_rate_limit_names_are_matched_case_insensitively(problem: str, error: type[Exception]) -> None:
+    # Xero has been seen spelling the header value differently from the sandbox: a canned answer, no server.
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"X-Rate-Limit-Problem": problem, "Retry-After": "3600"})
+
+    session = XeroSession(
+        "https://api.example/api.xro/2.0", "tenant", StaticToken("t"), transport=httpx.MockTransport(answer),
+        sleep=lambda _: None,
+    )  # fmt: skip
+    with XeroClient(session) as client, pytest.raises(error):
+        client.tax_rates()  # a minute limit with an hour's Retry-After is not waited for either

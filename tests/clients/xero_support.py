@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -61,7 +62,9 @@ class Sleeps(list[float]):
         self.xero.clock.advance(seconds)
 
 
-def static_client(xero: Xero, sleeps: Sleeps, retry: XeroRetryPolicy | None = None) -> XeroClient:
+def static_client(
+    xero: Xero, sleeps: Callable[[float], None], retry: XeroRetryPolicy | None = None
+) -> XeroClient:
     """A client with the fixture's access token (the frozen clock never expires it)."""
     session = XeroSession(
         xero.running.api_url, xero.running.tenant_id, StaticToken(xero.tokens["access_token"]),
