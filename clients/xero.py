@@ -194,14 +194,13 @@ class XeroClient:
         if missing:
             key = idempotency_key(purpose, [d.number for d in missing], window)
             try:
-                results = create(missing, key)
+                results = adopt_duplicates(create(missing, key), find)
             except XeroError as exc:
                 if not exc.retriable:
                     raise
                 found |= _adopt_or_raise(find, [d.number for d in missing], exc)
-                results = []
-            results = adopt_duplicates(results, find)
-            created = {d.number: r for d, r in zip(missing, results, strict=False)}
+            else:
+                created = {d.number: r for d, r in zip(missing, results, strict=True)}
         out: list[PostResult[D]] = []
         for d in documents:
             if d.number in known:
