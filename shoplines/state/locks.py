@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 LEASES = 0x4C45
 WATERMARKS = 0x574D
 ALERTS = 0x414C
+TOKENS = 0x544B  # accounting token refreshes (state/tokens.py)
 
 
 def is_sqlite(session: Session) -> bool:

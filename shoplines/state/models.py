@@ -416,3 +416,25 @@ class Approval(Base):
     decided_by: Mapped[str | None] = mapped_column(String(255))
     reason: Mapped[str | None] = mapped_column(Text)
     policy: Mapped[str | None] = mapped_column(String(255))
+
+
+class AccountingToken(Base):
+    """One shop's connection to an accounting system: tenant and the encrypted token set (never clear)."""
+
+    __tablename__ = "accounting_tokens"
+    __table_args__ = (UniqueConstraint("shop_id", "provider"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    provider: Mapped[str] = mapped_column(String(32))
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    tenant_name: Mapped[str] = mapped_column(String(255))
+    connection_id: Mapped[str | None] = mapped_column(String(64))
+    token_blob: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_obtained_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)  # bumped by every write; an UPDATE checks it (optimistic)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once

@@ -23,6 +23,7 @@ from shoplines.state import (
     quarantine,
     resolutions,
     run_log,
+    tokens,
     watermarks,
 )
 from shoplines.state.db import make_engine, migrate, read_only
@@ -614,6 +615,50 @@ class StateStore:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    # --- accounting connections (xero-client) ------------------------------------------------------
+
+    def accounting_connection(self, shop_id: str, provider: str) -> tokens.ConnectionRecord | None:
+        """The stored connection (tenant, encrypted token set), or None."""
+        with self._reads.begin() as session:
+            return tokens.get(session, shop_id, provider)
+
+    def save_accounting_connection(
+        self,
+        shop_id: str,
+        provider: str,
+        *,
+        tenant_id: str,
+        tenant_name: str,
+        connection_id: str | None,
+        update: tokens.TokenUpdate,
+    ) -> tokens.ConnectionRecord:
+        """Store a newly made connection, replacing any earlier one of the shop for this provider."""
+        with self._writes.begin() as session:
+            return tokens.save(
+                session, shop_id, provider, tenant_id=tenant_id, tenant_name=tenant_name,
+                connection_id=connection_id, update=update, now=self._now(),
+            )  # fmt: skip
+
+    def update_accounting_tokens(
+        self,
+        shop_id: str,
+        provider: str,
+        decide: Callable[[tokens.ConnectionRecord], tokens.TokenUpdate | None],
+    ) -> tokens.ConnectionRecord:
+        """Under the connection's lock, re-read it and store what ``decide`` returns (a refresh).
+
+        ``decide`` runs inside the transaction (it may call the token endpoint): keep it short.
+        """
+        with self._writes.begin() as session:
+            return tokens.update_locked(session, shop_id, provider, decide, self._now)
+
+    def delete_accounting_connection(self, shop_id: str, provider: str) -> bool:
+        """Forget the connection; True if there was one."""
+        with self._writes.begin() as session:
+            return tokens.delete(session, shop_id, provider)
+
+    # --- end of accounting connections --------------------------------------------------------------
 
 
 def _resent(file_name: str) -> StateConflict:

@@ -23,7 +23,8 @@ from tests.state.factories import SHOP, deliver, order, plan, start
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"runs", "files", "deliveries", "quarantine", "leases", "watermarks", "watermark_history"}
 TABLES |= {"file_resolutions", "alerts", "journal", "answer_files", "shipments", "approvals"}
-HEAD = "0005_answers_approvals"
+TABLES |= {"accounting_tokens"}
+HEAD = "0006_accounting_tokens"
 
 
 @pytest.fixture
