@@ -185,7 +185,7 @@ def document_lines(amount: Amount) -> list[DocumentLine]:
     """
     unit, odd = divmod(amount.cents, amount.quantity)
     groups = [(amount.quantity - odd, unit), (odd, unit + 1)] if odd else [(amount.quantity, unit)]
-    taxes = split_cents(amount.tax_cents, [units * price for units, price in groups])
+    taxes = split_cents(amount.tax_cents, [abs(units * price) for units, price in groups])
     return [
         DocumentLine(
             f"{amount.description} x {units}"
