@@ -32,6 +32,7 @@ from tasks.transform_refunds import RefundFrames
 
 Row = dict[str, Any]
 APPROVAL_THRESHOLD = Decimal("5000.00")
+NOTHING = "a refund of nothing (no lines, no shipping, no money)"
 
 
 def needs_approval(credit_note: SalesDocument, threshold: Decimal = APPROVAL_THRESHOLD) -> bool:
@@ -154,7 +155,7 @@ class _Refunds:
             contents = [*contents, _adjustment(paid_back - explained, self.config)]
         total_cents = paid_back or explained
         if total_cents == 0:
-            return Held(rid, refund["order_name"], "a refund of nothing")
+            return Held(rid, refund["order_name"], NOTHING)
         on_invoice = total_cents - paid_back  # credit not paid back in money settles the invoice instead
         oid = str(refund["order_id"])
         left = int(view.order["total_price_cents"]) - view.paid_cents - self.allocated[oid]
@@ -239,5 +240,8 @@ def refund_credit_notes(
             )
         else:
             made = run.post(refund, view)
-            (held if isinstance(made, Held) else documents).append(made)  # type: ignore[arg-type]
+            if isinstance(made, SalesDocument):
+                documents.append(made)
+            else:
+                (skipped if made.reason == NOTHING else held).append(made)
     return Posting(tuple(documents), run.out.payments, run.out.allocations, tuple(held), tuple(skipped))

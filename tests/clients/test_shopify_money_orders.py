@@ -50,10 +50,13 @@ def test_every_order_comes_with_all_its_refunds_and_transactions(shop: Shop) -> 
 def test_a_refund_with_more_lines_than_the_first_page_is_completed(shop: Shop) -> None:
     shop.reset()
     target = next(
-        o for o in shop.truth()
-        if o["displayFinancialStatus"] == "PAID" and not o["test"] and nodes(o["shippingLines"])
+        o
+        for o in shop.truth()
+        if o["displayFinancialStatus"] == "PAID"
+        and not o["test"]
+        and nodes(o["shippingLines"])
         and o["displayFulfillmentStatus"] == "UNFULFILLED"
-    )  # fmt: skip
+    )
     legacy = target["legacyResourceId"]
     shop.post(f"/orders/{legacy}/edit", {"add_lines": [{"sku": s, "quantity": 1} for s in EXTRA_SKUS]})
     lines = nodes(shop.admin.get(f"/orders/{legacy}").json()["order"]["lineItems"])

@@ -1,4 +1,4 @@
-"""#1001's lines and shipping, shared by the order and refund tests (cents checked in test_accounting_orders)."""
+"""#1001's lines and shipping, shared by the order and refund tests (cents checked in the order tests)."""
 
 from tests.tasks.posting_payloads import line, shipping, tax
 

@@ -29,7 +29,10 @@ def test_tax_types_by_rate_destination_and_gift_card() -> None:
     assert taxes.tax_type(Decimal(0), "domestic", gift_card=True) == "NONE"
     assert taxes.tax_type(Decimal("0.15"), "domestic", gift_card=True) is None
     assert (taxes.destination("ZA"), taxes.destination("NA"), taxes.destination(None)) == (
-        "domestic", "export", "domestic")  # fmt: skip
+        "domestic",
+        "export",
+        "domestic",
+    )
 
 
 def test_the_default_map_fits_a_south_african_xero_org() -> None:
@@ -37,10 +40,17 @@ def test_the_default_map_fits_a_south_african_xero_org() -> None:
 
 
 def test_each_problem_with_a_tenants_tax_rates_is_named() -> None:
-    taxes = TaxMap(rules=(TaxRule(rate=Decimal("0.15"), destination="domestic", tax_type="OUTPUT"),
-                          TaxRule(rate=Decimal("0.15"), destination="export", tax_type="INPUT3"),
-                          TaxRule(rate=Decimal(0), destination="export", tax_type="TAX001")))  # fmt: skip
-    archived = [*XERO_ZA, {"TaxType": "TAX001", "Status": "ARCHIVED", "CanApplyToRevenue": True, "EffectiveRate": 0}]
+    taxes = TaxMap(
+        rules=(
+            TaxRule(rate=Decimal("0.15"), destination="domestic", tax_type="OUTPUT"),
+            TaxRule(rate=Decimal("0.15"), destination="export", tax_type="INPUT3"),
+            TaxRule(rate=Decimal(0), destination="export", tax_type="TAX001"),
+        )
+    )
+    archived = [
+        *XERO_ZA,
+        {"TaxType": "TAX001", "Status": "ARCHIVED", "CanApplyToRevenue": True, "EffectiveRate": 0},
+    ]
     assert taxes.validate_against(archived) == [
         "tax type OUTPUT has rate 14.0000%, mapped for 15.00%",
         "tax type INPUT3 cannot be applied to revenue",
@@ -52,8 +62,13 @@ def test_each_problem_with_a_tenants_tax_rates_is_named() -> None:
 
 
 def test_clearing_accounts_are_found_by_loose_gateway_names() -> None:
-    accounts = AccountMap(sales="200", shipping="210", gift_card_liability="2300", refund_adjustment="4900",
-                          clearing={"PayFast": "801", "Peach Payments": "803"})  # fmt: skip
+    accounts = AccountMap(
+        sales="200",
+        shipping="210",
+        gift_card_liability="2300",
+        refund_adjustment="4900",
+        clearing={"PayFast": "801", "Peach Payments": "803"},
+    )
     assert accounts.clearing_account("payfast") == "801"
     assert accounts.clearing_account("peach_payments") == "803"
     assert accounts.clearing_account("bogus") is None
@@ -64,5 +79,10 @@ def test_unknown_settings_and_conflicting_gateways_are_refused() -> None:
     with pytest.raises(ValidationError, match="Extra inputs"):
         TaxMap(gift_cards="NONE")  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="two clearing accounts"):
-        AccountMap(sales="200", shipping="210", gift_card_liability="2300", refund_adjustment="4900",
-                   clearing={"PayFast": "801", "payfast": "802"})  # fmt: skip
+        AccountMap(
+            sales="200",
+            shipping="210",
+            gift_card_liability="2300",
+            refund_adjustment="4900",
+            clearing={"PayFast": "801", "payfast": "802"},
+        )

@@ -13,7 +13,7 @@ from tasks.splitting import split_cents
 
 @settings(max_examples=100, deadline=None)
 @given(
-    total=st.integers(min_value=-10**9, max_value=10**9),
+    total=st.integers(min_value=-(10**9), max_value=10**9),
     weights=st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=30),
 )
 def test_parts_sum_to_the_total_and_stay_within_a_cent_of_their_share(total: int, weights: list[int]) -> None:
