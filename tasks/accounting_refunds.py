@@ -236,7 +236,11 @@ def refund_credit_notes(
             )
         elif view.skip_reason is not None:
             skipped.append(
-                Held(str(refund["refund_id"]), refund["order_name"], f"its order was not posted: {view.skip_reason}")
+                Held(
+                    str(refund["refund_id"]),
+                    refund["order_name"],
+                    f"its order was not posted: {view.skip_reason}",
+                )
             )
         else:
             made = run.post(refund, view)
