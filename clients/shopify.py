@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from clients import shopify_money_queries as mq
 from clients import shopify_queries as q
 from clients.shopify_budget import ThrottleBudget
 from clients.shopify_errors import ShopifyQueryError, ShopifyScopeError
@@ -16,11 +17,13 @@ from clients.shopify_fulfilment import Fulfilled, fulfil_parcel
 from clients.shopify_http import GraphQLSession
 from clients.shopify_nested import complete_order
 from clients.shopify_paging import Connection, Pager
+from clients.shopify_refund_nested import complete_refunds
 from clients.shopify_retry import RetryPolicy
 from clients.shopify_windows import OrderCount, OrderField, OrderWindow, SeenOrders, dedupe_orders, sort_key
 
 HISTORY_LIMIT = timedelta(days=60)  # older orders are invisible without read_all_orders
 ORDERS = Connection("OrdersPage", q.ORDERS_PAGE, ("orders",))
+MONEY_ORDERS = Connection("OrdersMoneyPage", mq.ORDERS_MONEY_PAGE, ("orders",))
 OnPage = Callable[[int, int], None]
 
 
@@ -175,3 +178,23 @@ class ShopifyClient:
         if self._now() - start > HISTORY_LIMIT:
             reason = f"the window starts {start:%Y-%m-%d}, more than 60 days ago, and older orders are hidden"
             self.require_scopes({"read_all_orders"}, reason)
+
+    def fetch_money_orders(
+        self, window: OrderWindow, *, field: OrderField = "processed_at", overlap: timedelta = timedelta(0)
+    ) -> list[dict[str, Any]]:
+        """All orders in ``window`` with their refunds and transactions (`ORDERS_MONEY_PAGE`), one copy per
+        id (newest ``updatedAt``); each refund's lines, shipping lines and transactions complete as
+        ``{"nodes": [...]}``. Pages are sized from their cost, so none asks for more than 1,000 points.
+
+        Raises:
+            ShopifyError: any failure; a partial result is never passed off as complete.
+        """
+        self._check_history_access(window, overlap)
+        variables = {"query": window.search_query(field, overlap), "sortKey": sort_key(field)}
+        seen, found = SeenOrders(), []
+        for page in self._pager.pages(MONEY_ORDERS, variables):
+            for order in page.nodes:
+                if seen.is_new(order):
+                    complete_refunds(order, self._session)
+                    found.append(order)
+        return dedupe_orders(found)

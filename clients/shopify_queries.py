@@ -29,7 +29,7 @@ fragment ShippingLineFields on ShippingLine {
 
 LINE_ITEM_FIELDS = """
 fragment LineItemFields on LineItem {
-  id sku name quantity currentQuantity requiresShipping taxable
+  id sku name quantity currentQuantity requiresShipping taxable isGiftCard
   originalUnitPriceSet { ...Money } discountedTotalSet(withCodeDiscounts: true) { ...Money }
   taxLines { title rate priceSet { ...Money } }
   discountAllocations { allocatedAmountSet { ...Money } }
