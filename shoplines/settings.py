@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,15 @@ from pydantic_settings import (
 DEFAULT_API_VERSION = "2026-01"
 DEFAULT_HOME = Path(".shoplines")
 SANDBOX_FILE = "sandbox.json"
+
+
+DEFAULT_ACCOUNTS: dict[str, Any] = {  # the sandbox organisation's chart; a real one is configured
+    "sales": "200",
+    "shipping": "205",
+    "gift_card_liability": "835",
+    "refund_adjustment": "260",
+    "clearing": {"PayFast": "611", "Yoco": "612", "Peach Payments": "613", "Ozow": "614"},
+}
 
 
 class Settings(BaseSettings):
@@ -81,6 +91,25 @@ class Settings(BaseSettings):
         False, description="Create Shopify fulfilments with tracking from the 3PL's shipment files."
     )
 
+    accounting_mode: Literal["per-order", "daily-summary"] = Field(
+        "per-order", description="One invoice per order, or one per shop day and gateway (A2X-style)."
+    )
+    accounting_prefix: str = Field("ZA-", max_length=20, description="Document numbers: ZA-1001, ZA-R-…")
+    accounting_contact: str = Field("Shopify Sales", description="The one Xero contact documents go to.")
+    accounting_accounts: dict[str, Any] = Field(
+        default_factory=lambda: dict(DEFAULT_ACCOUNTS),
+        description="Xero account codes (JSON): sales, shipping, gift cards, refunds, clearing per gateway.",
+    )
+    accounting_taxes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Tax-type rules (JSON); default OUTPUT3 / ZERORATEDOUTPUT / ZERORATED.",
+    )
+    shopify_admin_url: str | None = Field(
+        None, description="Shopify admin base for order links in documents."
+    )
+    refund_approval_threshold: Decimal = Field(
+        Decimal("5000.00"), ge=0, description="Refunds above this (ZAR) wait for a person's approval."
+    )
     notify_slack_url: SecretStr | None = Field(
         None, description="Slack (or compatible) incoming webhook URL."
     )

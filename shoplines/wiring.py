@@ -10,15 +10,19 @@ from pathlib import Path
 
 from prefect import get_run_logger
 from prefect.exceptions import MissingContextError
+from pydantic import ValidationError
 
 from clients.notify import Channel, Email, JsonWebhook, Notifier, SlackWebhook, SmtpSettings, TeamsWebhook
 from clients.sftp import SftpClient
 from clients.shopify import ShopifyClient, ThrottleBudget
 from clients.shopify_events import ClientEvent
+from clients.xero import XeroClient
 from shoplines.alerting import Alerts
 from shoplines.errors import ConfigError
 from shoplines.settings import Settings
 from shoplines.state.store import StateStore
+from shoplines.xero_tokens import build_xero_client, load_xero_settings
+from tasks.accounting_config import PostingConfig
 
 HINT = "run `shoplines sandbox up` or configure a real shop (see README, 'Connecting a real shop')"
 
@@ -148,3 +152,33 @@ def build_alerts(settings: Settings, state: StateStore, line: str, window: str |
     return Alerts(state, build_notifier(settings), settings.shop_domain, line, window=window,
                   link=run_link(settings, flow_run_id),
                   reminder_after=timedelta(hours=settings.notify_reminder_hours))  # fmt: skip
+
+
+def posting_config(settings: Settings) -> PostingConfig:
+    """The posting recipe's configuration (ConfigError naming the setting when it is not valid)."""
+    handle = settings.shop_domain.removesuffix(".myshopify.com")
+    raw = {
+        "prefix": settings.accounting_prefix,
+        "contact_key": settings.accounting_contact,
+        "currency": settings.shop_currency,
+        "timezone": settings.shop_timezone,
+        "admin_url": settings.shopify_admin_url or f"https://admin.shopify.com/store/{handle}",
+        "accounts": settings.accounting_accounts,
+    }
+    if settings.accounting_taxes:
+        raw["taxes"] = settings.accounting_taxes
+    try:
+        return PostingConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"accounting setting {where}: {first['msg']} (SHOPLINES_ACCOUNTING_*)") from exc
+
+
+def build_accounting(settings: Settings, state: StateStore) -> XeroClient:
+    """The Xero client for the shop's stored connection (`shoplines xero connect` makes it)."""
+    return build_xero_client(load_xero_settings(), state, settings.shop_domain, on_retry=_log_xero_retry)
+
+
+def _log_xero_retry(message: str) -> None:
+    run_logger().warning("Xero: %s", message)

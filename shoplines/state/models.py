@@ -35,6 +35,8 @@ from shoplines.state.records import (
     FILE_STATUSES,
     LIVE_FILE_STATUSES,
     OUTCOMES,
+    POSTING_KINDS,
+    POSTING_STATUSES,
     RECORD_TYPES,
     RUN_STATUSES,
 )
@@ -438,3 +440,35 @@ class AccountingToken(Base):
     version: Mapped[int] = mapped_column(Integer)  # bumped by every write; an UPDATE checks it (optimistic)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+class Posting(Base):
+    """One accounting write (an invoice, credit note, payment or allocation), keyed by what makes it unique
+    at the provider: intent before the call, posted with the provider's id after; never posted twice."""
+
+    __tablename__ = "postings"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "provider", "kind", "key"),
+        CheckConstraint(_in("status", POSTING_STATUSES), name="status"),
+        CheckConstraint(_in("kind", POSTING_KINDS), name="kind"),
+        Index("ix_postings_shop_line_status", "shop_id", "line", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    line: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(255))
+    entity_ids: Mapped[list[str]] = mapped_column(JsonDocument)
+    entity_name: Mapped[str] = mapped_column(String(255))
+    business_date: Mapped[str] = mapped_column(String(10))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    approved_by: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message: Mapped[str | None] = mapped_column(Text)

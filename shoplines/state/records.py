@@ -20,6 +20,8 @@ ANSWERS: tuple[str, ...] = ("ACCEPTED", "CANCELLED", "REJECTED")  # the 3PL's wo
 ANSWER_KINDS: tuple[str, ...] = ("ACK", "ERR", "SHIP", "UNKNOWN")
 ANSWER_FILE_STATUSES: tuple[str, ...] = ("applied", "quarantined")
 APPROVAL_STATUSES: tuple[str, ...] = ("pending", "approved", "rejected", "withdrawn")
+POSTING_KINDS: tuple[str, ...] = ("invoice", "credit_note", "payment", "allocation")
+POSTING_STATUSES: tuple[str, ...] = ("intent", "posted", "failed")
 
 
 class StateError(Exception):
@@ -353,3 +355,42 @@ class ApprovalRecord:
     decided_by: str | None
     reason: str | None
     policy: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostingPlan:
+    """An accounting write about to be made: what it is, what it carries, who or which policy approved it."""
+
+    line: str
+    provider: str
+    kind: str  # invoice, credit_note, payment, allocation
+    key: str  # unique at the provider per kind: the document number, or PAY:/ALLOC: + document numbers
+    entity_ids: tuple[str, ...]
+    entity_name: str
+    business_date: str  # YYYY-MM-DD, shop time
+    content_hash: str
+    amount_cents: int
+    approved_by: str  # a person's name (approval N) or the policy that let it through
+
+
+@dataclass(frozen=True, slots=True)
+class PostingRecord:
+    """A row of `postings`."""
+
+    id: int
+    line: str
+    provider: str
+    kind: str
+    key: str
+    entity_ids: list[str]
+    entity_name: str
+    business_date: str
+    content_hash: str
+    amount_cents: int
+    status: str
+    external_id: str | None
+    approved_by: str
+    run_id: str
+    created_at: datetime
+    posted_at: datetime | None
+    message: str | None

@@ -20,6 +20,7 @@ from shoplines.state import (
     journal,
     leases,
     ledger,
+    postings,
     quarantine,
     resolutions,
     run_log,
@@ -46,6 +47,8 @@ from shoplines.state.records import (
     LeaseHeld,
     LeaseLost,
     Outcome,
+    PostingPlan,
+    PostingRecord,
     QuarantineRecord,
     QuarantineRow,
     RunRecord,
@@ -600,6 +603,42 @@ class StateStore:
     def purge_approval_details(self, older_than: datetime, *, dry_run: bool = False) -> int:
         with self._writes.begin() as session:
             return approvals.purge_details(session, older_than, dry_run=dry_run)
+
+    # --- the accounting ledger -----------------------------------------------------------------------
+
+    def record_posting_intent(self, shop_id: str, plan: PostingPlan, run_id: str) -> PostingRecord:
+        """The ledger row of an accounting write, recorded as intent before the call (or the existing one).
+
+        Raises:
+            StateConflict: the key is recorded with other content.
+        """
+        with self._writes.begin() as session:
+            run_log.require_run(session, run_id)
+            return postings.record_intent(session, shop_id, plan, run_id, self._now())
+
+    def mark_posting(
+        self, posting_id: int, *, status: str, external_id: str | None = None, message: str | None = None
+    ) -> PostingRecord:
+        """`posted` (with the provider's id) or `failed` (with the provider's words)."""
+        with self._writes.begin() as session:
+            return postings.mark(
+                session, posting_id, status=status, external_id=external_id, message=message, now=self._now()
+            )
+
+    def postings(
+        self,
+        shop_id: str,
+        *,
+        provider: str = "xero",
+        kind: str | None = None,
+        keys: Sequence[str] | None = None,
+        status: str | None = None,
+        line: str | None = None,
+    ) -> list[PostingRecord]:
+        with self._reads.begin() as session:
+            return postings.listing(
+                session, shop_id, provider=provider, kind=kind, keys=keys, status=status, line=line
+            )
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)

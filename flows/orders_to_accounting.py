@@ -1,0 +1,127 @@
+"""Orders → accounting (Xero): pull, check, make documents (per order or a daily summary per gateway), post
+each once with its payment into the gateway's clearing account, record, tell. Wiring only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from prefect import flow, get_run_logger
+
+from clients.shopify import ShopifyClient
+from clients.xero import XeroClient
+from shoplines.alerting import Alerts
+from shoplines.dates import BusinessWindow, business_window, today_in
+from shoplines.leasing import leased
+from shoplines.settings import Settings, load_settings
+from shoplines.state.store import StateStore
+from shoplines.wiring import build_accounting, build_alerts, build_shopify, open_state, posting_config
+from tasks import problems
+from tasks.accounting_documents import order_invoices
+from tasks.accounting_run import HELD, REFUSED, held_problem, pull, refused_problem
+from tasks.accounting_summaries import PostedDay, daily_summaries
+from tasks.deliver import Target
+from tasks.post_accounting import PROVIDER, Poster, journal_rows
+from tasks.record import publish_run_summary, report_failure
+
+LINE = "orders-to-accounting"
+POLICY = "policy: paid orders post automatically"
+MAX_LOOKBACK_DAYS = 31
+
+
+@flow(name=LINE)
+def orders_to_accounting(
+    date_from: date | None = None, date_to: date | None = None, lookback_days: int = 0
+) -> dict[str, int]:
+    """Post to Xero every order of shop days `date_from` to `date_to` (inclusive; without dates: today and
+    `lookback_days` before) that the books do not have yet; re-runs post nothing twice."""
+    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise ValueError(f"lookback_days must be 0 to {MAX_LOOKBACK_DAYS}, not {lookback_days}")
+    settings = load_settings()
+    today = today_in(settings.shop_timezone)
+    first = date_from or today - timedelta(days=lookback_days)
+    window = business_window(first, date_to or date_from or today, settings.shop_timezone, "processed")
+    run = problems.run_key(window.date_from, window.date_to, window.selector, incremental=False)
+    with build_shopify(settings) as shopify, open_state(settings) as state:
+        alerts = build_alerts(settings, state, LINE, window.describe())
+        run_id = state.start_run(settings.shop_domain, LINE, window.selector, window.start, window.end,
+                                 {"from": str(window.date_from), "to": str(window.date_to)})  # fmt: skip
+        try:
+            with leased(state, settings.shop_domain, LINE, (window.start, window.end), run_id=run_id,
+                        ttl=timedelta(seconds=settings.run_lease_seconds),
+                        wait=settings.run_lease_wait_seconds), \
+                    build_accounting(settings, state) as xero:  # fmt: skip
+                counts = post_orders(settings, shopify, xero, state, alerts, window=window, run_id=run_id)
+        except BaseException as exc:
+            try:
+                state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            finally:
+                report_failure(alerts, exc, window.describe(), run)
+                publish_run_summary(LINE, window.describe(), None, alerts, f"{type(exc).__name__}: {exc}")
+            raise
+        state.finish_run(run_id, "completed", counts)
+        alerts.clear(problems.cleared_failures(alerts.open_keys(problems.FAILED), run))
+        alerts.flush_pending()
+        publish_run_summary(LINE, window.describe(), counts, alerts)
+    return counts
+
+
+def posted_days(state: StateStore, shop_id: str) -> dict[tuple[date, str], PostedDay]:
+    """Per (shop day, gateway) of the daily summaries in the ledger: their orders, how many documents."""
+    days: dict[tuple[date, str], PostedDay] = {}
+    for record in state.postings(shop_id, provider=PROVIDER, kind="invoice", line=LINE):
+        parts = record.key.split("-D-", 1)
+        if len(parts) != 2:  # a per-order invoice
+            continue
+        stamp, gateway = parts[1].split("-")[:2]
+        key = (datetime.strptime(stamp, "%Y%m%d").replace(tzinfo=UTC).date(), gateway)
+        seen = days.get(key, PostedDay(frozenset(), 0))
+        days[key] = PostedDay(seen.order_ids | set(record.entity_ids), seen.documents + 1)
+    return days
+
+
+def post_orders(
+    settings: Settings,
+    shopify: ShopifyClient,
+    xero: XeroClient,
+    state: StateStore,
+    alerts: Alerts,
+    *,
+    window: BusinessWindow,
+    run_id: str,
+) -> dict[str, int]:
+    """The line's steps for one window; returns the run's counts."""
+    shop = settings.shop_domain
+    config = posting_config(settings)
+    target = Target(shop, LINE, PROVIDER, "")
+    pulled = pull(shopify, state, target, window, run_id=run_id, currency=settings.shop_currency)
+    if settings.accounting_mode == "daily-summary":
+        posting = daily_summaries(pulled.orders, pulled.money, config, posted_days(state, shop))
+    else:
+        posting = order_invoices(pulled.orders, pulled.money, config)
+    poster = Poster(xero, state, shop, LINE, run_id, config.contact_key)
+    outcome = poster.documents(posting.documents, lambda _doc: POLICY)
+    posted = {r.key for r in outcome.posted + outcome.already}
+    payments = [p for p in posting.payments if p.document_number in posted]
+    outcome = outcome.merge(poster.payments(payments, lambda _n: POLICY))
+    names = {str(r["order_id"]): str(r["order_name"]) for r in pulled.orders.orders.to_dict("records")}
+    state.journal(shop, LINE, run_id, journal_rows(outcome, names))
+    for problem in (held_problem(LINE, posting.held), refused_problem(outcome)):
+        if problem is not None:
+            alerts.report(problem)
+    if not posting.held:
+        alerts.clear([HELD])
+    if not outcome.failed:
+        alerts.clear([REFUSED])
+    kinds = ("invoice", "payment")
+    counts = {
+        "received": pulled.received,
+        "quarantined": len(pulled.rejected),
+        "documents": len(posting.documents),
+        **{f"{k}s_posted": sum(1 for r in outcome.posted if r.kind == k) for k in kinds},
+        **{f"{k}s_already": sum(1 for r in outcome.already if r.kind == k) for k in kinds},
+        "refused": len(outcome.failed),
+        "held": len(posting.held),
+        "skipped": len(posting.skipped),
+    }
+    get_run_logger().info("%s: %s", window.describe(), ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return counts

