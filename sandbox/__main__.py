@@ -1,8 +1,13 @@
-"""`python -m sandbox serve --home DIR`: the Shopify stand-in, the SFTP stand-in and the simulated 3PL.
+"""`python -m sandbox serve --home DIR`: the Shopify, SFTP (+ simulated 3PL) and Xero stand-ins.
 
-Writes ``DIR/sandbox.json`` (atomically, once everything listens) describing where each part listens,
-then serves until SIGTERM or SIGINT. Nothing here imports shoplines code: the sandbox is a stand-in for
-the outside world, and shared code would hide shared bugs.
+Shopify and Xero run on one ``SandboxClock``. Writes ``DIR/sandbox.json`` (mode 600, atomically, once
+everything listens) describing where each part listens: ``shopify`` (URL, token...), ``store``, ``sftp``
+(unless ``--no-sftp``) and ``xero`` (unless ``--no-xero``: ``url``, ``api_url``, ``authorize_url``,
+``token_url``, ``connections_url``, ``admin_url``, ``client_id``, ``client_secret``, ``tenant_id``,
+``tenant_name``, ``redirect_uri``, ``tier``). The Xero app accepts ``redirect_uri`` and the same URI on any
+other loopback port, so a connect flow may listen on a free port. Then serves until SIGTERM or SIGINT.
+Nothing here imports shoplines code: the sandbox is a stand-in for the outside world, and shared code
+would hide shared bugs.
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ from sandbox.shopify.loader import load_orders_jsonl
 from sandbox.shopify.server import start_shopify_sandbox
 from sandbox.shopify.store import Store
 from sandbox.shopify.throttle import PLANS
+from sandbox.xero.server import RunningXero, start_xero_sandbox
 
 DESCRIPTION_FILE = "sandbox.json"
 API_VERSION = "2026-01"
+# what `shoplines xero connect` uses by default; the sandbox app takes it on any loopback port
+XERO_REDIRECT_URI = "http://127.0.0.1:8754/callback"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -51,7 +59,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument("--plan", choices=sorted(PLANS), default="standard")
     serve.add_argument("--shopify-port", type=int, default=0)
     serve.add_argument("--sftp-port", type=int, default=0)
-    serve.add_argument("--no-sftp", action="store_true", help="serve Shopify only")
+    serve.add_argument("--no-sftp", action="store_true", help="no SFTP server and no 3PL")
+    serve.add_argument("--xero-port", type=int, default=0)
+    serve.add_argument("--xero-tier", choices=("standard", "starter"), default="standard")
+    serve.add_argument("--no-xero", action="store_true", help="no Xero sandbox")
     serve.add_argument(
         "--ship-delay", type=float, default=5.0, help="3PL: seconds from acceptance to shipment"
     )
@@ -168,6 +179,16 @@ def serve(args: argparse.Namespace) -> int:
                 "archive": "archive",
                 "faults": asdict(args.sftp_faults),
             }
+        if not args.no_xero:
+            xero = start_xero_sandbox(
+                clock,
+                port=args.xero_port,
+                seed=args.seed,
+                tier=args.xero_tier,
+                redirect_uris=[XERO_REDIRECT_URI],
+            )
+            running.callback(xero.stop)
+            description["xero"] = xero_description(xero, args.xero_tier)
         write_atomic(home / DESCRIPTION_FILE, json.dumps(description, indent=2).encode(), mode=0o600)
         print(f"sandbox ready: {home / DESCRIPTION_FILE}", flush=True)
         for line in _listening(description):
@@ -177,19 +198,41 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def xero_description(xero: RunningXero, tier: str) -> dict[str, Any]:
+    """The ``xero`` section of ``sandbox.json``: endpoints, the app's credentials and the organisation."""
+    return {
+        "url": xero.url,
+        "api_url": xero.api_url,
+        "authorize_url": xero.identity_url,
+        "token_url": xero.token_url,
+        "connections_url": xero.connections_url,
+        "admin_url": xero.admin_url,
+        "client_id": xero.client_id,
+        "client_secret": xero.client_secret,
+        "tenant_id": xero.tenant_id,
+        "tenant_name": xero.tenant_name,
+        # registered; the same URI on any other 127.0.0.1 port is accepted too
+        "redirect_uri": xero.redirect_uris[0],
+        "tier": tier,
+    }
+
+
 def _listening(description: dict[str, Any]) -> Iterator[str]:
     yield f"  shopify  {description['shopify']['url']}  ({description['shopify']['shop']})"
     if "sftp" in description:
         sftp = description["sftp"]
         yield f"  sftp     {sftp['host']}:{sftp['port']}  {sftp['root']}"
+    if "xero" in description:
+        yield f"  xero     {description['xero']['url']}  ({description['xero']['tenant_name']})"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return serve(args)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"sandbox: {exc}", file=sys.stderr)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:  # RuntimeError: a server failed to start
+        cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
+        print(f"sandbox: {exc}{cause}", file=sys.stderr)
         return 2
 
 

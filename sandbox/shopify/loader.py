@@ -107,6 +107,10 @@ def order_from_json(raw: dict[str, Any], where: str) -> dict[str, Any]:
         line.setdefault("refundableQuantity", line["currentQuantity"])
         line.setdefault("discountAllocations", [])
         line.setdefault("taxLines", [])
+    for refund in nodes(order["refunds"]):
+        for item in nodes(refund.get("refundLineItems")):
+            if isinstance(item.get("location"), dict) and not item["location"].get("id"):
+                item["location"] = None  # recorded by an older sandbox: Location.id is non-null
     if "totalPriceSet" not in order:
         recompute(order)
     return order

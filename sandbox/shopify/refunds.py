@@ -98,19 +98,23 @@ def _refund_line(order: Order, ids: IdFactory, spec: RefundLine, out: list[Movem
     unfulfilled = min(spec.quantity, int(line["unfulfilledQuantity"]))
     returned = spec.quantity - unfulfilled
     out.extend(release_unfulfilled(order, line, unfulfilled))
-    if spec.restock and returned:
-        out.append(Movement(line["id"], fulfilled_location(order, line["id"]), "restock", returned))
+    # A line that never had a location (a gift card, a digital product) has no stock to go back to.
+    where = fulfilled_location(order, line["id"])
+    restocked = spec.restock and where is not None
+    if restocked and returned:
+        out.append(Movement(line["id"], where, "restock", returned))
     line["refundableQuantity"] = int(line["refundableQuantity"]) - spec.quantity
     everything = int(line["refundableQuantity"]) == 0
     subtotal, tax = _pro_rata(order, line, spec.quantity, everything)
-    restock_type = "NO_RESTOCK" if not spec.restock else ("CANCEL" if returned == 0 else "RETURN")
+    restock_type = "NO_RESTOCK" if not restocked else ("CANCEL" if returned == 0 else "RETURN")
     return {
         "id": ids.new("RefundLineItem"),
         "quantity": spec.quantity,
         "restockType": restock_type,
-        "restocked": spec.restock,
+        "restocked": restocked,
         "lineItem": {"id": line["id"]},
-        "location": {"id": fulfilled_location(order, line["id"])},
+        # Shopify's RefundLineItem.location is null when nothing goes back to stock; never {"id": null}
+        "location": {"id": where} if restocked else None,
         "priceSet": line["discountedUnitPriceSet"],
         "subtotalSet": bag(subtotal),
         "totalTaxSet": bag(tax),

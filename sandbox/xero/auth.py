@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sandbox.clock import SandboxClock
 
@@ -14,6 +15,33 @@ ACCESS_LIFETIME = timedelta(minutes=30)
 REFRESH_GRACE = timedelta(minutes=30)  # a superseded refresh token still works this long
 REFRESH_UNUSED_LIFETIME = timedelta(days=60)
 CODE_LIFETIME = timedelta(minutes=5)
+LOOPBACK_HOSTS = ("127.0.0.1", "::1")
+
+
+def redirect_allowed(registered: list[str], uri: str) -> bool:
+    """Whether ``uri`` may be used as a redirect for an app that registered ``registered``.
+
+    An empty list accepts anything. Otherwise the URI must match one entry exactly, or differ from an
+    ``http://127.0.0.1[:PORT]/...`` (or ``http://[::1][:PORT]/...``) entry in its port only: a loopback
+    redirect may use any port (RFC 8252 §7.3), so a native app's listener can take a free one. Real Xero
+    compares registered URIs exactly **(unconfirmed for loopback ports)**; this leniency is the sandbox's.
+    """
+    if not registered or uri in registered:
+        return True
+    wanted = _loopback_parts(uri)
+    return wanted is not None and any(_loopback_parts(entry) == wanted for entry in registered)
+
+
+def _loopback_parts(uri: str) -> tuple[str, str, str, str] | None:
+    """(scheme, host, path, query) of an ``http`` loopback-IP URI (any or no port); else None."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return None
+    if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS or parts.username or parts.fragment:
+        return None
+    return parts.scheme, parts.hostname, parts.path or "/", parts.query
 
 
 class GrantError(Exception):
@@ -80,7 +108,7 @@ class Auth:
         return "".join(self._rng.choice(alphabet) for _ in range(size))
 
     def add_app(self, name: str, redirect_uris: list[str] | None = None) -> App:
-        """Register an app; an empty ``redirect_uris`` accepts any redirect URI."""
+        """Register an app; an empty ``redirect_uris`` accepts any redirect (:func:`redirect_allowed`)."""
         with self._lock:
             app = App(self._secret(32).upper(), self._secret(48), name, list(redirect_uris or []))
             self.apps[app.client_id] = app
@@ -95,7 +123,7 @@ class Auth:
 
     def new_code(self, app: App, redirect_uri: str, scope: str) -> str:
         """Issue an authorisation code (the sandbox consents on the user's behalf)."""
-        if app.redirect_uris and redirect_uri not in app.redirect_uris:
+        if not redirect_allowed(app.redirect_uris, redirect_uri):
             raise GrantError("invalid_request")
         with self._lock:
             code = self._secret(43)

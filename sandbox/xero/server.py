@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -84,6 +85,16 @@ class RunningXero:
     def client_secret(self) -> str:
         """The registered app's client secret."""
         return self.state.default_app.client_secret
+
+    @property
+    def redirect_uris(self) -> list[str]:
+        """The registered app's redirect URIs (empty: any redirect is accepted)."""
+        return list(self.state.default_app.redirect_uris)
+
+    @property
+    def tenant_name(self) -> str:
+        """The organisation's name (``tenantName`` in ``/connections``)."""
+        return self.state.tenant_name
 
     @property
     def tenant_id(self) -> str:
@@ -174,6 +185,7 @@ def start_xero_sandbox(
     tenant_name: str = "Shoplines Demo (Pty) Ltd",
     seed: int = 0,
     tier: str = "standard",
+    redirect_uris: Sequence[str] = (),
 ) -> RunningXero:
     """Serve one South African organisation on ``host:port`` (0 = any free port); returns once ready.
 
@@ -184,12 +196,17 @@ def start_xero_sandbox(
         tenant_name: the organisation's name (``tenantName`` in ``/connections``).
         seed: seeds ids, secrets and fault probabilities.
         tier: ``standard`` (5,000 calls/day) or ``starter`` (1,000/day).
+        redirect_uris: the start-up app's registered redirect URIs; empty accepts any. A loopback entry
+            (``http://127.0.0.1:PORT/path``) also accepts the same URI on any other port.
 
     Returns:
         The running sandbox.
     """
     if tier not in ("standard", "starter"):
         raise ValueError(f"unknown tier {tier!r}")
-    running = RunningXero(XeroState.create(clock, tenant_name=tenant_name, seed=seed, tier=tier), host, port)
+    state = XeroState.create(
+        clock, tenant_name=tenant_name, seed=seed, tier=tier, redirect_uris=redirect_uris
+    )
+    running = RunningXero(state, host, port)
     running._start()
     return running

@@ -6,6 +6,7 @@ import asyncio
 import random
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,11 +58,13 @@ class XeroState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, clock: SandboxClock, *, tenant_name: str, seed: int, tier: str) -> XeroState:
-        """One organisation and one registered app."""
+    def create(
+        cls, clock: SandboxClock, *, tenant_name: str, seed: int, tier: str, redirect_uris: Sequence[str] = ()
+    ) -> XeroState:
+        """One organisation and one registered app (``redirect_uris`` empty: any redirect is accepted)."""
         ledger = Ledger(seed)
         auth = Auth(clock, random.Random(seed + 1))
-        app = auth.add_app("shoplines sandbox app")
+        app = auth.add_app("shoplines sandbox app", list(redirect_uris))
         limits, idempotency = RateLimits(clock, tier), IdempotencyStore(clock)
         tenant_id = ledger.new_id()
         return cls(

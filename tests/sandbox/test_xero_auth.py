@@ -5,7 +5,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pytest
 
+from sandbox.xero.auth import redirect_allowed
 from tests.sandbox.conftest import Xero
 
 REDIRECT = "http://127.0.0.1:9/callback"
@@ -144,3 +146,45 @@ def test_admin_can_register_an_app_with_fixed_redirects(xero: Xero) -> None:
     assert xero.http.get(xero.running.identity_url, params=params).status_code == 400
     params["redirect_uri"] = REDIRECT
     assert xero.http.get(xero.running.identity_url, params=params).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("uri", "accepted"),
+    [
+        ("http://127.0.0.1:8754/callback", True),  # as registered
+        ("http://127.0.0.1:40123/callback", True),  # a loopback redirect may take any port (RFC 8252 §7.3)
+        ("http://127.0.0.1/callback", True),
+        ("http://127.0.0.1:40123/other", False),  # but path, query, scheme and host must match
+        ("http://127.0.0.1:40123/callback?x=1", False),
+        ("https://127.0.0.1:40123/callback", False),
+        ("http://localhost:40123/callback", False),
+        ("http://127.0.0.1.example.com:40123/callback", False),
+        ("http://user@127.0.0.1:40123/callback", False),
+        ("http://127.0.0.1:99999/callback", False),
+        ("http://[::1]:40123/callback", False),
+    ],
+)
+def test_a_registered_loopback_redirect_accepts_any_port(uri: str, accepted: bool) -> None:
+    assert redirect_allowed(["http://127.0.0.1:8754/callback"], uri) is accepted
+    assert redirect_allowed([], uri)  # an app without registered redirects takes anything
+    assert redirect_allowed(["http://[::1]:1/cb"], "http://[::1]:2/cb")
+    assert not redirect_allowed(["https://app.example.com/cb"], "https://app.example.com:8443/cb")
+
+
+def test_the_code_flow_on_another_loopback_port_needs_the_same_redirect_at_the_token_step(xero: Xero) -> None:
+    app = xero.admin("POST", "/apps", {"name": "cli", "redirect_uris": ["http://127.0.0.1:8754/callback"]})
+    chosen = "http://127.0.0.1:51234/callback"
+    params = {"response_type": "code", "client_id": app["client_id"], "redirect_uri": chosen, "scope": SCOPE}
+    redirect = xero.http.get(xero.running.identity_url, params=params)
+    assert redirect.status_code == 302
+    assert redirect.headers["location"].startswith(f"{chosen}?code=")
+    code = parse_qs(urlparse(redirect.headers["location"]).query)["code"][0]
+    auth = (app["client_id"], app["client_secret"])
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": "http://127.0.0.1:8754/callback",
+    }
+    assert xero.http.post(xero.running.token_url, data=form, auth=auth).json() == {"error": "invalid_grant"}
+    params["redirect_uri"] = "http://127.0.0.1:51234/elsewhere"
+    assert xero.http.get(xero.running.identity_url, params=params).status_code == 400
