@@ -23,6 +23,17 @@ from shoplines.state.store import StateStore
 from tasks.accounting_types import Allocation, PaymentInstruction, SalesDocument, cents_of
 
 PROVIDER = "xero"
+PER_REQUEST = 50  # documents per write: Xero's practical ceiling for one request
+
+
+def _payment(pay: PaymentInstruction) -> Payment:
+    target = (
+        {"invoice_number": pay.document_number}
+        if pay.document_kind == "invoice"
+        else {"credit_note_number": pay.document_number}
+    )
+    return Payment(account_code=pay.account_code, date=pay.date, amount=pay.amount, reference=pay.reference,
+                   **target)  # fmt: skip
 
 
 def content_hash(value: object) -> str:
@@ -119,10 +130,10 @@ class Poster:
         invoices = [to_invoice(d, contact) for d, _ in pending.values() if d.kind == "invoice"]
         notes = [to_credit_note(d, contact) for d, _ in pending.values() if d.kind == "credit_note"]
         results: list[PostResult[Any]] = []
-        if invoices:
-            results += self.client.post_invoices_once(invoices, self.run_id)
-        if notes:
-            results += self.client.post_credit_notes_once(notes, self.run_id)
+        for start in range(0, len(invoices), PER_REQUEST):
+            results += self.client.post_invoices_once(invoices[start : start + PER_REQUEST], self.run_id)
+        for start in range(0, len(notes), PER_REQUEST):
+            results += self.client.post_credit_notes_once(notes[start : start + PER_REQUEST], self.run_id)
         for result in results:
             _, record = pending[str(result.number)]
             self._settle(record, result, outcome)
@@ -140,8 +151,11 @@ class Poster:
     def payments(
         self, instructions: Sequence[PaymentInstruction], approved_by: Callable[[str], str]
     ) -> Outcome:
-        """Payments into (invoice) or out of (credit note) a clearing account, each once."""
+        """Payments into (invoice) or out of (credit note) a clearing account, each once: the documents are
+        read back first (a payment whose answer was lost shows as paid and is adopted), the rest go in
+        batches of `PER_REQUEST`."""
         outcome = Outcome()
+        pending: list[tuple[PaymentInstruction, PostingRecord]] = []
         for pay in instructions:
             key = f"PAY:{pay.document_number}:{pay.account_code}"
             record = self._intent(PostingPlan(
@@ -151,33 +165,49 @@ class Poster:
             ))  # fmt: skip
             if record.status == "posted":
                 outcome.already.append(record)
+            else:
+                pending.append((pay, record))
+        settled = self._settled([pay for pay, _ in pending])
+        to_create: list[tuple[PaymentInstruction, PostingRecord]] = []
+        for pay, record in pending:
+            found = settled.get(pay.document_number)
+            if found is None:
+                to_create.append((pay, record))
                 continue
-            settled = self._already_settled(pay)
-            if settled is not None:
-                marked = self.state.mark_posting(record.id, status="posted", external_id=settled,
-                                                 message="already in Xero: adopted")  # fmt: skip
-                outcome.already.append(marked)
-                continue
-            target = {"invoice_number": pay.document_number} if pay.document_kind == "invoice" else {
-                "credit_note_number": pay.document_number
-            }  # fmt: skip
-            payment = Payment(account_code=pay.account_code, date=pay.date, amount=pay.amount,
-                              reference=pay.reference, **target)  # fmt: skip
-            [result] = self.client.create_payments([payment], idempotency_key("payments", key, self.run_id))
-            self._settle(record, result, outcome)
+            marked = self.state.mark_posting(record.id, status="posted", external_id=found,
+                                             message="already in Xero: adopted")  # fmt: skip
+            outcome.already.append(marked)
+        for start in range(0, len(to_create), PER_REQUEST):
+            batch = to_create[start : start + PER_REQUEST]
+            key = idempotency_key("payments", [r.key for _, r in batch], self.run_id)
+            results = self.client.create_payments([_payment(pay) for pay, _ in batch], key)
+            for (_, record), result in zip(batch, results, strict=True):
+                self._settle(record, result, outcome)
         return outcome
 
-    def _already_settled(self, pay: PaymentInstruction) -> str | None:
-        """The document's id if Xero shows it paid (or paid out) already: a lost answer, adopted."""
-        if pay.document_kind == "invoice":
-            invoice = self.client.find_invoices([pay.document_number]).get(pay.document_number)
-            if invoice is not None and (invoice.amount_paid or Decimal(0)) >= pay.amount:
-                return invoice.invoice_id
-            return None
-        note = self.client.find_credit_notes([pay.document_number]).get(pay.document_number)
-        if note is not None and note.remaining_credit is not None and note.remaining_credit <= 0:
-            return note.credit_note_id
-        return None
+    def _settled(self, pays: Sequence[PaymentInstruction]) -> dict[str, str]:
+        """Document number -> its Xero id, for the documents Xero already shows paid (or paid out)."""
+        invoices = [p.document_number for p in pays if p.document_kind == "invoice"]
+        notes = [p.document_number for p in pays if p.document_kind != "invoice"]
+        found_invoices = self.client.find_invoices(invoices) if invoices else {}
+        found_notes = self.client.find_credit_notes(notes) if notes else {}
+        settled: dict[str, str] = {}
+        for pay in pays:
+            if pay.document_kind == "invoice":
+                invoice = found_invoices.get(pay.document_number)
+                paid = invoice.amount_paid if invoice is not None else None
+                if invoice is not None and invoice.invoice_id and (paid or Decimal(0)) >= pay.amount:
+                    settled[pay.document_number] = invoice.invoice_id
+                continue
+            note = found_notes.get(pay.document_number)
+            if (
+                note
+                and note.credit_note_id
+                and note.remaining_credit is not None
+                and note.remaining_credit <= 0
+            ):
+                settled[pay.document_number] = note.credit_note_id
+        return settled
 
     def allocations(self, allocations: Sequence[Allocation], approved_by: Callable[[str], str]) -> Outcome:
         """Credit notes set against invoices that still have that much outstanding, each once."""
