@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from flows.orders_to_accounting import orders_to_accounting
+from flows.refunds_to_accounting import refunds_to_accounting
 from sandbox.clock import SandboxClock
 from sandbox.xero.server import start_xero_sandbox
 from shoplines.state.store import StateStore
@@ -97,7 +98,12 @@ def test_orders_post_once_and_tie_to_shopify_to_the_cent(
         assert cents(invoice["Total"]) == cents(order["totalPriceSet"]["shopMoney"]["amount"])
         assert cents(invoice["TotalTax"]) == cents(order["totalTaxSet"]["shopMoney"]["amount"])
         assert invoice["Date"] or invoice["DateString"]
-        assert {li["TaxType"] for li in invoice["LineItems"]} <= {"OUTPUT3", "ZERORATEDOUTPUT", "ZERORATED", "NONE"}
+        assert {li["TaxType"] for li in invoice["LineItems"]} <= {
+            "OUTPUT3",
+            "ZERORATEDOUTPUT",
+            "ZERORATED",
+            "NONE",
+        }
     payments = documents(xero, "payments")
     assert len(payments) == counts["payments_posted"] + counts["payments_already"]
     paid = [i for i in invoices if i["Status"] == "PAID"]
@@ -108,3 +114,69 @@ def test_orders_post_once_and_tie_to_shopify_to_the_cent(
     assert again["invoices_already"] == len(invoices)
     assert len(documents(xero, "invoices")) == len(invoices)
     assert len(documents(xero, "payments")) == len(payments)
+
+
+def test_refunds_post_once_and_those_above_the_threshold_wait_for_a_person(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, books: Xero
+) -> None:
+    xero = books
+    home = connected(monkeypatch, tmp_path, shop, xero)
+    monkeypatch.setenv("SHOPLINES_REFUND_APPROVAL_THRESHOLD", "300")
+    early = refunds_to_accounting(FIRST, LAST)  # before the orders are in the books: held, nothing posted
+    assert early["credit_notes_posted"] == 0
+    assert early["held"] > 0  # each says its order is not in the books yet
+    orders_to_accounting(FIRST, LAST)
+
+    counts = refunds_to_accounting(FIRST, LAST)
+    notes = documents(xero, "credit_notes")
+    assert counts["held"] == 0
+    assert counts["refused"] == 0
+    assert counts["waiting_for_approval"] > 0
+    assert len(notes) == counts["credit_notes_posted"] > 0
+    assert all(cents(n["Total"]) <= 30_000 for n in notes)  # nothing above the threshold went in
+    refunds = {r["id"]: r for o in shop.truth() for r in o["refunds"]}
+    by_reference = {n["CreditNoteNumber"]: n for n in notes}
+    assert len(by_reference) == len(notes)  # no number twice
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        waiting = state.approvals(shop.running.shop)
+        assert {a.kind for a in waiting} == {"refund-over-threshold"}
+        assert all(a.amount_cents is not None and a.amount_cents > 30_000 for a in waiting)
+        first, *rest = waiting
+        state.decide_approval(
+            shop.running.shop, first.id, approve=True, by="Lerato", reason="checked the return"
+        )
+        for other in rest:
+            state.decide_approval(shop.running.shop, other.id, approve=False, by="Lerato", reason="duplicate")
+        ledger = state.postings(shop.running.shop, kind="credit_note")
+        assert all(p.approved_by.startswith("policy: refunds up to ZAR 300.00") for p in ledger)
+
+    after = refunds_to_accounting(FIRST, LAST)
+    assert after["credit_notes_posted"] == 1  # the approved one, once
+    assert after["waiting_for_approval"] == 0
+    assert after["rejected_by_a_person"] == len(rest)
+    notes = documents(xero, "credit_notes")
+    approved_note = first.detail["credit_note"]
+    assert approved_note in {n["CreditNoteNumber"] for n in notes}
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        [posting] = state.postings(shop.running.shop, kind="credit_note", keys=[approved_note])
+        assert posting.approved_by == f"Lerato (approval {first.id})"
+        story = [s.summary for s in state.trace(shop.running.shop, first.entity_id)]
+        assert any("approved by Lerato" in s for s in story), story
+    again = refunds_to_accounting(FIRST, LAST)
+    assert (again["credit_notes_posted"], again["refund_payments_posted"], again["allocations_posted"]) == (
+        0,
+        0,
+        0,
+    )
+    assert len(documents(xero, "credit_notes")) == len(notes)
+    for note in notes:  # each credit note is the money paid back, or credit allocated to its invoice
+        number = note["CreditNoteNumber"]
+        paid_out = sum(
+            cents(p["Amount"])
+            for p in documents(xero, "payments")
+            if (p.get("CreditNote") or {}).get("CreditNoteNumber") == number
+        )
+        assert paid_out + cents(note.get("AppliedAmount") or 0) + cents(note["RemainingCredit"]) == cents(
+            note["Total"]
+        )
+    assert refunds

@@ -1,0 +1,168 @@
+"""Refunds → accounting (Xero): a credit note per refund created in the window, the money paid back out of the
+gateway's clearing account (or the credit allocated to the order's invoice), each once; refunds above the
+threshold wait for a person's approval. Wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from prefect import flow, get_run_logger
+
+from clients.shopify import ShopifyClient
+from clients.xero import XeroClient
+from shoplines.alerting import Alerts, Problem
+from shoplines.dates import BusinessWindow, business_window, today_in
+from shoplines.leasing import leased
+from shoplines.settings import Settings, load_settings
+from shoplines.state.records import JournalRow
+from shoplines.state.store import StateStore
+from shoplines.wiring import build_accounting, build_alerts, build_shopify, open_state, posting_config
+from tasks import problems
+from tasks.accounting_refunds import refund_credit_notes
+from tasks.accounting_run import (
+    HELD,
+    REFUSED,
+    Checkpoint,
+    held_problem,
+    pull,
+    refund_checkpoint,
+    refunds_created_in,
+    refused_problem,
+)
+from tasks.accounting_types import Held
+from tasks.deliver import Target
+from tasks.post_accounting import PROVIDER, Outcome, Poster, journal_rows
+from tasks.record import publish_run_summary, report_failure
+
+LINE = "refunds-to-accounting"
+ORDERS_LINE = "orders-to-accounting"
+WAITING = "refund-approval:"  # + credit note number
+MAX_LOOKBACK_DAYS = 31
+
+
+@flow(name=LINE)
+def refunds_to_accounting(
+    date_from: date | None = None, date_to: date | None = None, lookback_days: int = 0
+) -> dict[str, int]:
+    """Post to Xero every refund created on shop days `date_from` to `date_to` (inclusive; without dates:
+    today and `lookback_days` before) that the books do not have yet; re-runs post nothing twice."""
+    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise ValueError(f"lookback_days must be 0 to {MAX_LOOKBACK_DAYS}, not {lookback_days}")
+    settings = load_settings()
+    today = today_in(settings.shop_timezone)
+    first = date_from or today - timedelta(days=lookback_days)
+    window = business_window(first, date_to or date_from or today, settings.shop_timezone, "updated")
+    run = problems.run_key(window.date_from, window.date_to, "refunds", incremental=False)
+    with build_shopify(settings) as shopify, open_state(settings) as state:
+        alerts = build_alerts(settings, state, LINE, window.describe())
+        run_id = state.start_run(settings.shop_domain, LINE, window.selector, window.start, window.end,
+                                 {"from": str(window.date_from), "to": str(window.date_to)})  # fmt: skip
+        try:
+            with leased(state, settings.shop_domain, LINE, (window.start, window.end), run_id=run_id,
+                        ttl=timedelta(seconds=settings.run_lease_seconds),
+                        wait=settings.run_lease_wait_seconds), \
+                    build_accounting(settings, state) as xero:  # fmt: skip
+                counts = post_refunds(settings, shopify, xero, state, alerts, window=window, run_id=run_id)
+        except BaseException as exc:
+            try:
+                state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            finally:
+                report_failure(alerts, exc, window.describe(), run)
+                publish_run_summary(LINE, window.describe(), None, alerts, f"{type(exc).__name__}: {exc}")
+            raise
+        state.finish_run(run_id, "completed", counts)
+        alerts.clear(problems.cleared_failures(alerts.open_keys(problems.FAILED), run))
+        alerts.flush_pending()
+        publish_run_summary(LINE, window.describe(), counts, alerts)
+    return counts
+
+
+def posted_invoices(state: StateStore, shop_id: str) -> dict[str, str]:
+    """Order id -> the invoice (its own, or the day's summary) the ledger says is in Xero."""
+    found: dict[str, str] = {}
+    for record in state.postings(shop_id, provider=PROVIDER, kind="invoice", status="posted"):
+        for order_id in record.entity_ids:
+            found.setdefault(order_id, record.key)
+    return found
+
+
+def post_refunds(
+    settings: Settings,
+    shopify: ShopifyClient,
+    xero: XeroClient,
+    state: StateStore,
+    alerts: Alerts,
+    *,
+    window: BusinessWindow,
+    run_id: str,
+) -> dict[str, int]:
+    """The line's steps for one window; returns the run's counts."""
+    shop = settings.shop_domain
+    config = posting_config(settings)
+    threshold = settings.refund_approval_threshold
+    pulled = pull(shopify, state, Target(shop, LINE, PROVIDER, ""), window, run_id=run_id,
+                  currency=settings.shop_currency)  # fmt: skip
+    money = refunds_created_in(pulled.money, window.start, window.end)
+    posting = refund_credit_notes(pulled.orders, money, config, posted_invoices(state, shop))
+    checkpoint = refund_checkpoint(state, shop, LINE, posting.documents, threshold=threshold, run_id=run_id)
+    allowed = [d for d in posting.documents if checkpoint.allows(d, threshold)]
+    numbers = {d.number for d in allowed}
+    policy = f"policy: refunds up to ZAR {threshold:,.2f} post automatically".replace(",", " ")
+
+    def approved_by(number: str) -> str:
+        return checkpoint.approved.get(number, policy)
+
+    poster = Poster(xero, state, shop, LINE, run_id, config.contact_key)
+    outcome = poster.documents(allowed, lambda doc: approved_by(doc.number))
+    posted = {r.key for r in outcome.posted + outcome.already}
+    payments = [p for p in posting.payments if p.document_number in posted and p.document_number in numbers]
+    outcome = outcome.merge(poster.payments(payments, approved_by))
+    outcome = outcome.merge(poster.allocations(
+        [a for a in posting.allocations if a.credit_note_number in posted], approved_by
+    ))  # fmt: skip
+    names = {str(r["refund_id"]): f"{r['order_name']} refund" for r in money.refunds.to_dict("records")}
+    state.journal(shop, LINE, run_id, journal_rows(outcome, names) + decision_rows(checkpoint))
+    tell(alerts, posting.held, outcome, checkpoint)
+    counts = {
+        "refunds": len(money.refunds),
+        "quarantined": len(pulled.rejected),
+        "credit_notes_posted": sum(1 for r in outcome.posted if r.kind == "credit_note"),
+        "credit_notes_already": sum(1 for r in outcome.already if r.kind == "credit_note"),
+        "refund_payments_posted": sum(1 for r in outcome.posted if r.kind == "payment"),
+        "allocations_posted": sum(1 for r in outcome.posted if r.kind == "allocation"),
+        "waiting_for_approval": len(checkpoint.waiting),
+        "rejected_by_a_person": len(checkpoint.rejected),
+        "refused": len(outcome.failed),
+        "held": len(posting.held),
+    }
+    get_run_logger().info("%s: %s", window.describe(), ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return counts
+
+
+def decision_rows(checkpoint: Checkpoint) -> list[JournalRow]:
+    rows = [JournalRow(a.entity_id, a.entity_name, "waiting", f"{a.summary}: waiting for a person (approval "
+                       f"{a.id}, shoplines approvals show {a.id})") for a in checkpoint.waiting]  # fmt: skip
+    rows += [JournalRow(a.entity_id, a.entity_name, "decided", f"{a.summary}: not posted, rejected by "
+                        f"{a.decided_by}: {a.reason}") for a in checkpoint.rejected]  # fmt: skip
+    return rows
+
+
+def tell(alerts: Alerts, held: Sequence[Held], outcome: Outcome, checkpoint: Checkpoint) -> None:
+    """Open (or clear) the problems people must act on: held refunds, Xero refusals, approvals owed."""
+    for problem in (held_problem(LINE, held), refused_problem(outcome)):
+        if problem is not None:
+            alerts.report(problem)
+    if not held:
+        alerts.clear([HELD])
+    if not outcome.failed:
+        alerts.clear([REFUSED])
+    waiting = {f"{WAITING}{a.subject.split(':')[0]}": a for a in checkpoint.waiting}
+    for key, approval in waiting.items():
+        alerts.report(Problem(
+            key, f"a refund waits for approval: {approval.summary}",
+            f"{approval.entity_name}: {approval.summary}. Nothing of it is in Xero.",
+            f"`shoplines approvals show {approval.id}`, then `shoplines approvals approve {approval.id} "
+            "--by NAME --reason ...` (the next run posts it) or `reject` (it is never posted).",
+        ))  # fmt: skip
+    alerts.clear(alerts.open_keys(WAITING) - set(waiting))
