@@ -17,7 +17,7 @@ from shoplines.state.store import StateStore
 from shoplines.wiring import build_accounting, build_alerts, build_shopify, open_state, posting_config
 from tasks import problems
 from tasks.accounting_documents import order_invoices
-from tasks.accounting_run import HELD, REFUSED, held_problem, pull, refused_problem
+from tasks.accounting_run import HELD, REFUSED, held_problem, held_rows, pull, refused_problem
 from tasks.accounting_summaries import PostedDay, daily_summaries
 from tasks.deliver import Target
 from tasks.post_accounting import PROVIDER, Poster, journal_rows
@@ -104,7 +104,7 @@ def post_orders(
     payments = [p for p in posting.payments if p.document_number in posted]
     outcome = outcome.merge(poster.payments(payments, lambda _n: POLICY))
     names = {str(r["order_id"]): str(r["order_name"]) for r in pulled.orders.orders.to_dict("records")}
-    state.journal(shop, LINE, run_id, journal_rows(outcome, names))
+    state.journal(shop, LINE, run_id, journal_rows(outcome, names) + held_rows(posting.held))
     for problem in (held_problem(LINE, posting.held), refused_problem(outcome)):
         if problem is not None:
             alerts.report(problem)

@@ -25,6 +25,7 @@ from tasks.accounting_run import (
     REFUSED,
     Checkpoint,
     held_problem,
+    held_rows,
     pull,
     refund_checkpoint,
     refunds_created_in,
@@ -122,7 +123,9 @@ def post_refunds(
         [a for a in posting.allocations if a.credit_note_number in posted], approved_by
     ))  # fmt: skip
     names = {str(r["refund_id"]): f"{r['order_name']} refund" for r in money.refunds.to_dict("records")}
-    state.journal(shop, LINE, run_id, journal_rows(outcome, names) + decision_rows(checkpoint))
+    state.journal(
+        shop, LINE, run_id, journal_rows(outcome, names) + decision_rows(checkpoint) + held_rows(posting.held)
+    )
     tell(alerts, posting.held, outcome, checkpoint)
     counts = {
         "refunds": len(money.refunds),

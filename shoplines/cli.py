@@ -14,6 +14,7 @@ from rich.console import Console
 
 from shoplines.cli_approvals import approvals_app
 from shoplines.cli_errors import explain
+from shoplines.cli_xero import xero_app
 from shoplines.dates import Selector
 from shoplines.lines import WAREHOUSE_DESTINATION
 from shoplines.settings import load_settings
@@ -42,6 +43,7 @@ app.add_typer(contract_app, name="contract")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(check_app, name="check")
 app.add_typer(approvals_app, name="approvals")
+app.add_typer(xero_app, name="xero")
 console = Console()
 
 DEMO_TIME_SCALE = 20.0  # the demo shop's clock runs 20x: Standard-plan pacing in seconds, not minutes
@@ -169,6 +171,38 @@ def run_warehouse_feedback() -> None:
 
     preflight(load_settings())
     views.counts(console, views.with_progress(console, warehouse_feedback), "the 3PL's answers")
+
+
+@run_app.command("orders-to-accounting")
+def run_orders_to_accounting(
+    date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],
+    date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help=f"{DAY_HELP}, inclusive.")],
+) -> None:
+    """Post the orders of the given days to Xero (an invoice per order, or a daily summary per gateway, and
+    the payment into the gateway's clearing account); what the books already have is never posted again."""
+    from flows.orders_to_accounting import orders_to_accounting
+    from shoplines import views
+
+    if date_to < date_from:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+    counts = views.with_progress(console, lambda: orders_to_accounting(date_from.date(), date_to.date()))
+    views.counts(console, counts, "orders → Xero")
+
+
+@run_app.command("refunds-to-accounting")
+def run_refunds_to_accounting(
+    date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],
+    date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help=f"{DAY_HELP}, inclusive.")],
+) -> None:
+    """Post the refunds created on the given days to Xero as credit notes (paid out of the gateway's clearing
+    account, or allocated to the order's invoice); refunds above the threshold wait for `approvals`."""
+    from flows.refunds_to_accounting import refunds_to_accounting
+    from shoplines import views
+
+    if date_to < date_from:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+    counts = views.with_progress(console, lambda: refunds_to_accounting(date_from.date(), date_to.date()))
+    views.counts(console, counts, "refunds → Xero")
 
 
 @run_app.command("reconcile")
@@ -454,6 +488,7 @@ def demo(
     if problems:  # planted on orders the 3PL has shipped but Shopify does not show as fulfilled yet
         demo_walkthrough.problems(console, running, first, last)
         demo_walkthrough.feedback(console, running, unknown)
+    demo_walkthrough.accounting(console, running, first, last)
     console.print(
         "The sandbox keeps running: `shoplines sandbox status`, `shoplines sandbox down` to stop it."
     )

@@ -88,3 +88,48 @@ def problems(console: Console, running: dict[str, Any], first: date, last: date)
         for name in planted.names():
             console.print()
             views.trace(console, name, state.trace(settings.shop_domain, name))
+
+
+def accounting(console: Console, running: dict[str, Any], first: date, last: date) -> None:
+    """Connect the shop to the sandbox's Xero (it consents at once), post the orders and refunds of the days,
+    and show a posted order's story. Refunds above the threshold wait for `shoplines approvals`."""
+    import httpx
+
+    from flows.orders_to_accounting import orders_to_accounting
+    from flows.refunds_to_accounting import refunds_to_accounting
+    from shoplines.xero_connect import connect
+    from shoplines.xero_tokens import PROVIDER, load_xero_settings
+
+    if "xero" not in running:
+        console.print("The sandbox serves no Xero: accounting skipped", markup=False)
+        return
+    settings = load_settings()
+    with open_state(settings) as state:
+        if state.accounting_connection(settings.shop_domain, PROVIDER) is None:
+
+            def browser(url: str) -> None:  # the merchant's consent: the sandbox grants it at once
+                httpx.get(url, follow_redirects=True, timeout=30).raise_for_status()
+
+            done = connect(load_xero_settings(), state, settings.shop_domain, open_url=browser, port=0)
+            console.print(f"\nConnected to the Xero organisation {done.tenant.tenant_name} (sandbox)",
+                          markup=False)  # fmt: skip
+    console.print("Posting the orders to Xero (orders-to-accounting)", markup=False)
+    views.counts(
+        console, views.with_progress(console, lambda: orders_to_accounting(first, last)), "orders → Xero"
+    )
+    console.print("Posting the refunds to Xero (refunds-to-accounting)", markup=False)
+    views.counts(
+        console, views.with_progress(console, lambda: refunds_to_accounting(first, last)), "refunds → Xero"
+    )
+    with open_state(settings) as state:
+        invoices = state.postings(settings.shop_domain, kind="invoice", status="posted")
+        waiting = state.approvals(settings.shop_domain, status="pending")
+        lines = ("orders-to-accounting", "refunds-to-accounting")
+        views.alerts(console, [a for a in state.alerts(settings.shop_domain) if a.line in lines])
+        if invoices:
+            name = invoices[0].entity_name
+            console.print()
+            views.trace(console, name, state.trace(settings.shop_domain, name))
+    for approval in (a for a in waiting if a.kind == "refund-over-threshold"):
+        console.print(f"Waiting for a person: approval {approval.id}, {approval.summary} "
+                      f"(shoplines approvals show {approval.id})", markup=False)  # fmt: skip

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from shoplines.errors import ShoplinesError
-from shoplines.settings import SANDBOX_FILE, sandbox_settings
+from shoplines.settings import DEFAULT_HOME, SANDBOX_FILE, SANDBOX_KEY_FILE, sandbox_settings
 
 
 class SandboxError(ShoplinesError):
@@ -61,8 +61,21 @@ def _command(home: Path, options: SandboxOptions) -> list[str]:
     return [*command, "--orders", str(options.orders)]
 
 
+def token_key(home: Path) -> str:
+    """The key that encrypts the sandbox's Xero tokens in the state database (made once, mode 600)."""
+    from cryptography.fernet import Fernet
+
+    path = home / SANDBOX_KEY_FILE
+    if not path.is_file():
+        home.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def up(home: Path, options: SandboxOptions, timeout: float = 60.0) -> dict[str, Any]:
     """Start the sandbox in the background (or return the one already running)."""
+    token_key(home)
     running = info(home)
     if running is not None:
         return running
@@ -129,7 +142,8 @@ def wait_for_shipments(sftp_root: Path, timeout: float = 15.0) -> bool:
 
 def use_only_the_sandbox(running: dict[str, Any]) -> None:
     """Point this process at the sandbox, whatever a real shop's settings in the environment or .env say."""
-    for name, value in sandbox_settings(running).items():
+    home = Path(os.environ.get("SHOPLINES_HOME") or DEFAULT_HOME)
+    for name, value in sandbox_settings(running | {"token_key": token_key(home)}).items():
         os.environ[f"SHOPLINES_{name.upper()}"] = str(value)
     os.environ["SHOPLINES_DATABASE_URL"] = (
         ""  # the demo's state lives under SHOPLINES_HOME, never in a real database

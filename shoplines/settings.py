@@ -154,6 +154,9 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.home / 'state.db').resolve()}"
 
 
+SANDBOX_KEY_FILE = "sandbox-token.key"  # encrypts the sandbox's Xero tokens (made by `sandbox up`)
+
+
 class SandboxSettingsSource(PydanticBaseSettingsSource):
     """Lowest-priority source: endpoints recorded by `shoplines sandbox up` under SHOPLINES_HOME."""
 
@@ -166,7 +169,11 @@ class SandboxSettingsSource(PydanticBaseSettingsSource):
         if not path.is_file():
             return {}
         try:
-            return sandbox_settings(json.loads(path.read_text()))
+            info = json.loads(path.read_text())
+            key = home / SANDBOX_KEY_FILE
+            if key.is_file():
+                info["token_key"] = key.read_text().strip()
+            return sandbox_settings(info)
         except (OSError, ValueError, KeyError):
             return {}
 
@@ -194,6 +201,17 @@ def sandbox_settings(info: dict[str, Any]) -> dict[str, Any]:
             "sftp_archive_dir": sftp.get("archive"),
             "sftp_processed_dir": sftp.get("processed"),
             "sftp_outbound_dir": sftp.get("outbound"),
+        }
+    xero = info.get("xero") or {}
+    if xero:
+        values |= {
+            "xero_client_id": xero["client_id"],
+            "xero_client_secret": xero["client_secret"],
+            "xero_authorize_url": xero["authorize_url"],
+            "xero_token_url": xero["token_url"],
+            "xero_connections_url": xero["connections_url"],
+            "xero_api_url": xero["api_url"],
+            "token_key": info.get("token_key"),  # the sandbox's own, for its throwaway tokens only
         }
     return {k: v for k, v in values.items() if v is not None}
 

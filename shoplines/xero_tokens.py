@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from clients import xero_auth
 from clients.xero import XeroClient
@@ -22,6 +22,7 @@ from clients.xero_auth import Tenant, TokenSet, XeroAuth, XeroTokens
 from clients.xero_errors import XeroNotConnected
 from clients.xero_http import API_URL, XeroSession
 from shoplines.errors import ConfigError
+from shoplines.settings import SandboxSettingsSource
 from shoplines.state.store import StateStore
 from shoplines.state.tokens import ConnectionRecord, NoConnection, TokenUpdate
 
@@ -36,6 +37,19 @@ class XeroSettings(BaseSettings):
     """Xero settings (SHOPLINES_ environment and .env), kept apart from `Settings` until merged there."""
 
     model_config = SettingsConfigDict(env_prefix="SHOPLINES_", env_file=".env", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # lowest first: the running sandbox's endpoints and app (`shoplines sandbox up`)
+        sandbox = SandboxSettingsSource(settings_cls)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings, sandbox
 
     xero_client_id: str = Field("", description="The Xero app's client id (developer.xero.com → My Apps).")
     xero_client_secret: SecretStr | None = Field(None, description="The Xero app's client secret.")

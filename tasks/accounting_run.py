@@ -18,7 +18,7 @@ from prefect import get_run_logger
 from clients.shopify import OrderWindow, ShopifyClient
 from shoplines.alerting import Problem
 from shoplines.dates import BusinessWindow
-from shoplines.state.records import ApprovalRecord
+from shoplines.state.records import ApprovalRecord, JournalRow
 from shoplines.state.store import StateStore
 from tasks.accounting_refunds import needs_approval
 from tasks.accounting_types import Held, SalesDocument, cents_of
@@ -150,3 +150,8 @@ def refused_problem(outcome: Outcome) -> Problem | None:
         "posts them once (the ledger knows what is already there).",
         {"refused": len(outcome.failed)},
     )  # fmt: skip
+
+
+def held_rows(held: Sequence[Held]) -> list[JournalRow]:
+    """Support's view of what was not posted and why."""
+    return [JournalRow(h.source_id, h.name, "held", f"not posted to Xero: {h.reason}") for h in held]
