@@ -485,10 +485,10 @@ def demo(
     sandbox_control.wait_for_shipments(root)
     views.delivered_files(console, root)
     demo_walkthrough.feedback(console, running, unknown, push=not problems)
+    demo_walkthrough.accounting(console, running, first, last)
     if problems:  # planted on orders the 3PL has shipped but Shopify does not show as fulfilled yet
         demo_walkthrough.problems(console, running, first, last)
         demo_walkthrough.feedback(console, running, unknown)
-    demo_walkthrough.accounting(console, running, first, last)
     console.print(
         "The sandbox keeps running: `shoplines sandbox status`, `shoplines sandbox down` to stop it."
     )

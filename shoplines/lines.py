@@ -56,7 +56,7 @@ class LineContract(BaseModel):
         return record_type in self.transitions
 
 
-LINES = ("orders-to-warehouse", "warehouse-feedback")
+LINES = ("orders-to-warehouse", "warehouse-feedback", "orders-to-accounting", "refunds-to-accounting")
 
 
 @cache

@@ -18,6 +18,7 @@ from prefect import get_run_logger
 from clients.shopify import OrderWindow, ShopifyClient
 from shoplines.alerting import Problem
 from shoplines.dates import BusinessWindow
+from shoplines.lines import contract
 from shoplines.state.records import ApprovalRecord, JournalRow
 from shoplines.state.store import StateStore
 from tasks.accounting_refunds import needs_approval
@@ -25,7 +26,7 @@ from tasks.accounting_types import Held, SalesDocument, cents_of
 from tasks.deliver import Target
 from tasks.extract import fetch_orders
 from tasks.post_accounting import Outcome, content_hash
-from tasks.record import quarantine
+from tasks.record import enforce_bad_row_policy, quarantine
 from tasks.transform_orders import Rejected
 from tasks.transform_posting_orders import PostingFrames, flatten_posting_orders, validate_posting_orders
 from tasks.transform_refunds import RefundFrames, flatten_refunds
@@ -56,6 +57,9 @@ def pull(shopify: ShopifyClient, state: StateStore, target: Target, window: Busi
     rejected = [*orders.rejected, *money.rejected]
     good = set(orders.orders["order_id"].astype(str)) if not orders.orders.empty else set()
     quarantine(state, target, run_id, rejected, passed=good - {r.entity_id for r in rejected})
+    enforce_bad_row_policy(
+        contract(target.line), rejected
+    )  # money lines halt: nothing posted while any is bad
     get_run_logger().info("Pulled %d orders (%d refunds); %d record(s) failed their checks",
                           len(contents), len(money.refunds), len(rejected))  # fmt: skip
     return Pulled(orders, money, len(contents), rejected)
