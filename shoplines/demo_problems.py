@@ -74,7 +74,9 @@ def unshipped(orders: list[dict[str, Any]], delivered: set[str]) -> list[dict[st
 def dollar_copy(template: dict[str, Any], name: str, id_prefix: str = "9") -> dict[str, Any]:
     """A copy of `template` as a new order in US dollars, its ids `id_prefix` + the template's."""
     text = json.dumps(template)
-    for kind in ("LineItem", "FulfillmentOrder", "FulfillmentOrderLineItem"):
+    kinds = ("LineItem", "FulfillmentOrder", "FulfillmentOrderLineItem", "Fulfillment", "FulfillmentLineItem",
+             "Refund", "RefundLineItem", "OrderTransaction")  # fmt: skip
+    for kind in kinds:
         text = text.replace(f"gid://shopify/{kind}/", f"gid://shopify/{kind}/{id_prefix}")
     order: dict[str, Any] = json.loads(text)
     for key in ("id", "legacyResourceId", "updatedAt"):
