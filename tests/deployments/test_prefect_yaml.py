@@ -19,6 +19,7 @@ def deployments() -> dict[str, Deployment]:
 def test_every_deployment_is_sound(deployments: dict[str, Deployment]) -> None:
     assert set(deployments) == {
         "scheduled", "date-range", "freshness", "purge", "warehouse-feedback", "freshness-feedback",
+        "daily", "accounting-date-range", "refunds-daily", "decide", "approvals-due",
     }  # fmt: skip
     assert [p for d in deployments.values() for p in problems(d)] == []
 

@@ -1,0 +1,69 @@
+"""Approvals from the Prefect UI: decide one (the run form takes the decision, your name and the reason), and
+a daily watch that escalates decisions still owed (older than a day, or with month-end close). Wiring only."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from prefect import flow
+
+from shoplines.alerting import Problem
+from shoplines.dates import today_in
+from shoplines.settings import load_settings
+from shoplines.wiring import build_alerts, open_state, run_logger
+
+LINE = "approvals"
+DUE = "approval-due:"  # + approval id
+
+
+@flow(name="decide-approval")
+def decide_approval(
+    approval_id: int, decision: Literal["approve", "reject"], by: str, reason: str
+) -> str:
+    """Approve or reject one pending approval (`shoplines approvals list` shows them); the line's next run
+    acts on it. Your name and reason are kept with the decision."""
+    if decision not in ("approve", "reject"):  # the UI only type-checks
+        raise ValueError(f"decision must be approve or reject, not {decision!r}")
+    settings = load_settings()
+    with open_state(settings) as state:
+        record = state.decide_approval(
+            settings.shop_domain, approval_id, approve=decision == "approve", by=by, reason=reason
+        )
+        build_alerts(settings, state, LINE, None).clear([f"{DUE}{approval_id}"])
+    said = (
+        f"approval {record.id} ({record.entity_name}) {record.status} by {record.decided_by}: {record.reason}"
+    )
+    run_logger().info("%s", said)
+    return said
+
+
+@flow(name="approvals-due")
+def approvals_due(older_than_hours: float = 24, days_before_month_end: int = 3) -> list[str]:
+    """Escalate every approval still pending after `older_than_hours`, or at all when month-end (shop time)
+    is `days_before_month_end` days away or less; clear what was decided. Returns the open titles."""
+    settings = load_settings()
+    today = today_in(settings.shop_timezone)
+    month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    closing = (month_end - today).days <= days_before_month_end
+    now = datetime.now(UTC)
+    with open_state(settings) as state:
+        alerts = build_alerts(settings, state, LINE, None)
+        pending = state.approvals(settings.shop_domain, status="pending")
+        due = [a for a in pending if closing or now - a.requested_at >= timedelta(hours=older_than_hours)]
+        for a in due:
+            why = (
+                f"month-end is {month_end:%d %B}"
+                if closing
+                else f"it has waited since {a.requested_at:%Y-%m-%d %H:%M} UTC"
+            )
+            alerts.report(Problem(
+                f"{DUE}{a.id}", f"a decision is still owed: {a.summary}",
+                f"Approval {a.id} ({a.kind}, {a.entity_name}) is pending and {why}.",
+                f"`shoplines approvals show {a.id}`, then approve or reject it (CLI, or the decide-approval "
+                "deployment in the Prefect UI).",
+            ))  # fmt: skip
+        alerts.clear(alerts.open_keys(DUE) - {f"{DUE}{a.id}" for a in due})
+        alerts.flush_pending()
+    return [f"approval {a.id}: {a.summary}" for a in due]
