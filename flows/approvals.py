@@ -19,9 +19,7 @@ DUE = "approval-due:"  # + approval id
 
 
 @flow(name="decide-approval")
-def decide_approval(
-    approval_id: int, decision: Literal["approve", "reject"], by: str, reason: str
-) -> str:
+def decide_approval(approval_id: int, decision: Literal["approve", "reject"], by: str, reason: str) -> str:
     """Approve or reject one pending approval (`shoplines approvals list` shows them); the line's next run
     acts on it. Your name and reason are kept with the decision."""
     if decision not in ("approve", "reject"):  # the UI only type-checks
