@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from shoplines.crashpoints import POINTS
+from shoplines.crashpoints import WAREHOUSE_POINTS as POINTS
 
 CHANGES = ("quantity_down", "address", "cancel", "new_order")
 SFTP_FAULTS = ("drop_write", "drop_before_rename", "drop_after_rename")

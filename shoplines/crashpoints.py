@@ -10,13 +10,19 @@ import os
 import signal
 
 ENV = "SHOPLINES_CRASH_AT"
-POINTS = (
+WAREHOUSE_POINTS = (
     "after_part_upload",  # the .part is on the server, no intent recorded yet
     "after_intent_before_rename",  # intent recorded, the 3PL cannot see the file yet
     "after_rename_before_archive",  # delivered, not yet archived or confirmed
     "after_archive_before_confirm",  # delivered and archived, not confirmed
     "after_confirm",  # confirmed, the run has not finished
 )
+ACCOUNTING_POINTS = (
+    "after_posting_intent",  # accounting: intents recorded, Xero not called yet
+    "after_post_before_mark",  # accounting: Xero has the documents, the ledger still says intent
+    "after_payment_before_mark",  # accounting: Xero has the payments, the ledger still says intent
+)
+POINTS = WAREHOUSE_POINTS + ACCOUNTING_POINTS
 
 
 def crash_point(name: str) -> None:

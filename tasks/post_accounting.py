@@ -18,6 +18,7 @@ from typing import Any
 
 from clients.accounting import Contact, CreditNote, Invoice, LineItem, Payment, PostResult, idempotency_key
 from clients.xero import XeroClient
+from shoplines.crashpoints import crash_point
 from shoplines.state.records import JournalRow, PostingPlan, PostingRecord
 from shoplines.state.store import StateStore
 from tasks.accounting_types import Allocation, PaymentInstruction, SalesDocument, cents_of
@@ -126,6 +127,7 @@ class Poster:
                 pending[doc.number] = (doc, record)
         if not pending:
             return outcome
+        crash_point("after_posting_intent")
         contact = self.contact()
         invoices = [to_invoice(d, contact) for d, _ in pending.values() if d.kind == "invoice"]
         notes = [to_credit_note(d, contact) for d, _ in pending.values() if d.kind == "credit_note"]
@@ -134,6 +136,7 @@ class Poster:
             results += self.client.post_invoices_once(invoices[start : start + PER_REQUEST], self.run_id)
         for start in range(0, len(notes), PER_REQUEST):
             results += self.client.post_credit_notes_once(notes[start : start + PER_REQUEST], self.run_id)
+        crash_point("after_post_before_mark")
         for result in results:
             _, record = pending[str(result.number)]
             self._settle(record, result, outcome)
@@ -181,6 +184,7 @@ class Poster:
             batch = to_create[start : start + PER_REQUEST]
             key = idempotency_key("payments", [r.key for _, r in batch], self.run_id)
             results = self.client.create_payments([_payment(pay) for pay, _ in batch], key)
+            crash_point("after_payment_before_mark")
             for (_, record), result in zip(batch, results, strict=True):
                 self._settle(record, result, outcome)
         return outcome

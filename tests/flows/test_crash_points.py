@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from chaos.check import duplicated, read_journal, warehouse_state
-from shoplines.crashpoints import POINTS
+from shoplines.crashpoints import WAREHOUSE_POINTS as POINTS
 
 CLI = [sys.executable, "-c", "from shoplines.cli import main; main()"]
 
