@@ -9,6 +9,7 @@ from typing import Literal
 
 from prefect import flow
 
+from clients.xero_auth import RECONNECT_WARNING, REFRESH_TOKEN_LIFETIME
 from shoplines.alerting import Problem
 from shoplines.dates import today_in
 from shoplines.settings import load_settings
@@ -16,6 +17,7 @@ from shoplines.wiring import build_alerts, open_state, run_logger
 
 LINE = "approvals"
 DUE = "approval-due:"  # + approval id
+RECONNECT = "xero-reconnect"
 
 
 @flow(name="decide-approval")
@@ -40,7 +42,8 @@ def decide_approval(approval_id: int, decision: Literal["approve", "reject"], by
 @flow(name="approvals-due")
 def approvals_due(older_than_hours: float = 24, days_before_month_end: int = 3) -> list[str]:
     """Escalate every approval still pending after `older_than_hours`, or at all when month-end (shop time)
-    is `days_before_month_end` days away or less; clear what was decided. Returns the open titles."""
+    is `days_before_month_end` days away or less; clear what was decided. Also warn before the Xero refresh
+    token would expire from disuse. Returns the open approvals' titles."""
     settings = load_settings()
     today = today_in(settings.shop_timezone)
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
@@ -63,5 +66,17 @@ def approvals_due(older_than_hours: float = 24, days_before_month_end: int = 3) 
                 "deployment in the Prefect UI).",
             ))  # fmt: skip
         alerts.clear(alerts.open_keys(DUE) - {f"{DUE}{a.id}" for a in due})
+        connection = state.accounting_connection(settings.shop_domain, "xero")
+        idle = now - connection.refresh_obtained_at if connection is not None else timedelta(0)
+        if connection is not None and idle >= RECONNECT_WARNING:
+            expires = connection.refresh_obtained_at + REFRESH_TOKEN_LIFETIME
+            alerts.report(Problem(
+                RECONNECT, f"the Xero connection expires on {expires:%Y-%m-%d} unless it is used",
+                f"Nothing has used the Xero connection to {connection.tenant_name} for {idle.days} days; "
+                f"Xero drops a refresh token unused for {REFRESH_TOKEN_LIFETIME.days} days.",
+                "Check the accounting deployments run (Prefect UI); once expired: `shoplines xero connect`.",
+            ))  # fmt: skip
+        else:
+            alerts.clear([RECONNECT])
         alerts.flush_pending()
     return [f"approval {a.id}: {a.summary}" for a in due]
