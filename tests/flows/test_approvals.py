@@ -4,12 +4,14 @@ decisions still owed (announced once, cleared once decided)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from flows.approvals import approvals_due, decide_approval
 from shoplines.state.store import StateStore
+from shoplines.state.tokens import TokenUpdate
 from tests.support.receivers import HttpReceiver, http_receiver
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -54,3 +56,35 @@ def test_a_decision_owed_is_escalated_once_and_cleared_when_made(
     assert told == ["problem", "resolved"]
     with pytest.raises(Exception, match="approved already"):
         decide_approval.fn(ask.id, "reject", "Sipho", "changed my mind")
+
+
+def test_an_idle_xero_connection_is_announced_before_its_refresh_token_dies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, receiver: HttpReceiver
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("SHOPLINES_HOME", str(home))
+    monkeypatch.setenv("SHOPLINES_SHOP_DOMAIN", SHOP)
+    monkeypatch.setenv("SHOPLINES_NOTIFY_WEBHOOK_URL", f"{receiver.url}/hook")
+    home.mkdir()
+
+    def stored(days_idle: int) -> None:
+        obtained = datetime.now(UTC) - timedelta(days=days_idle)
+        with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+            state.save_accounting_connection(
+                SHOP, "xero", tenant_id="t-1", tenant_name="Demo (Pty) Ltd", connection_id=None,
+                update=TokenUpdate("ciphertext", obtained + timedelta(minutes=30), obtained),
+            )  # fmt: skip
+
+    stored(10)
+    approvals_due.fn()
+    assert [b for b in receiver.bodies("/hook") if b["key"] == "xero-reconnect"] == []
+    stored(50)
+    approvals_due.fn()
+    [warned] = [b for b in receiver.bodies("/hook") if b["key"] == "xero-reconnect"]
+    assert "Demo (Pty) Ltd for 50 days" in warned["what"]
+    stored(0)  # used again (a run refreshed it)
+    approvals_due.fn()
+    assert [b["kind"] for b in receiver.bodies("/hook") if b["key"] == "xero-reconnect"] == [
+        "problem",
+        "resolved",
+    ]
