@@ -210,8 +210,9 @@ def run_reconcile(
     date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],
     date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help=f"{DAY_HELP}, inclusive.")],
 ) -> None:
-    """Check that the warehouse has the current version of every order Shopify says it should, for the
-    given days (reads only). Exit 1 when it does not tie out; the mismatch is announced."""
+    """Check that the warehouse has the current version of every order Shopify says it should, and (when
+    connected to Xero) that the books hold every order and refund of the given days once (reads only). Exit 1
+    when either does not tie out; the mismatch is announced."""
     from flows.reconcile import reconcile
     from shoplines.wiring import preflight
 
@@ -225,7 +226,20 @@ def run_reconcile(
     for label, names in listed.items():
         if names:
             console.print(f"  {label}: {', '.join(names)}", markup=False, soft_wrap=True)
-    if not result.ties_out:
+    from flows.reconcile import reconcile_books_flow
+
+    books = reconcile_books_flow(date_from.date(), date_to.date())
+    if books is None:
+        console.print("books: not connected to Xero (shoplines xero connect), not reconciled", markup=False)
+    else:
+        console.print(books.sentence(), markup=False, soft_wrap=True)
+        listed = {"not in Xero": books.missing_invoices + books.missing_credit_notes,
+                  "in Xero more than once": books.doubled,
+                  "sent to the warehouse, not in the books": books.not_in_books}  # fmt: skip
+        for label, names in listed.items():
+            if names:
+                console.print(f"  {label}: {', '.join(names)}", markup=False, soft_wrap=True)
+    if not result.ties_out or (books is not None and not books.ties_out):
         raise typer.Exit(1)
 
 

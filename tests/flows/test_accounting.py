@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from flows.orders_to_accounting import orders_to_accounting
+from flows.reconcile import reconcile_books_flow
 from flows.refunds_to_accounting import refunds_to_accounting
 from sandbox.clock import SandboxClock
 from sandbox.xero.server import start_xero_sandbox
@@ -180,3 +181,33 @@ def test_refunds_post_once_and_those_above_the_threshold_wait_for_a_person(
             note["Total"]
         )
     assert refunds
+
+
+def test_the_books_reconcile_and_a_credit_note_posted_twice_is_found(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, books: Xero
+) -> None:
+    xero = books
+    connected(monkeypatch, tmp_path, shop, xero)
+    empty = reconcile_books_flow(FIRST, LAST)
+    assert empty is not None
+    assert not empty.ties_out  # nothing posted yet: every order is missing
+    assert len(empty.missing_invoices) == empty.expected_invoices > 20
+    orders_to_accounting(FIRST, LAST)
+    refunds_to_accounting(FIRST, LAST)
+    result = reconcile_books_flow(FIRST, LAST)
+    assert result is not None
+    assert result.ties_out, result.sentence()
+    assert result.expected_credit_notes > 0
+
+    # A copy of a posted credit note typed into Xero by hand: Xero does not keep those numbers unique.
+    note = documents(xero, "credit_notes")[0]
+    copy = {"Type": "ACCRECCREDIT", "Contact": {"ContactID": note["Contact"]["ContactID"]},
+            "CreditNoteNumber": note["CreditNoteNumber"], "Date": "2026-11-01",
+            "LineAmountTypes": "Inclusive", "Status": "AUTHORISED",
+            "LineItems": [{"Description": "typed by hand", "Quantity": 1, "UnitAmount": 10.00,
+                           "AccountCode": "200", "TaxType": "OUTPUT3"}]}  # fmt: skip
+    assert xero.call("PUT", "/CreditNotes", {"CreditNotes": [copy]}).status_code == 200
+    doubled = reconcile_books_flow(FIRST, LAST)
+    assert doubled is not None
+    assert doubled.doubled == [note["CreditNoteNumber"]]
+    assert "DOES NOT TIE OUT" in doubled.sentence()
