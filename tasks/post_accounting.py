@@ -22,6 +22,7 @@ from shoplines.crashpoints import crash_point
 from shoplines.state.records import JournalRow, PostingPlan, PostingRecord
 from shoplines.state.store import StateStore
 from tasks.accounting_types import Allocation, PaymentInstruction, SalesDocument, cents_of
+from tasks.validate_documents import check_documents
 
 PROVIDER = "xero"
 PER_REQUEST = 50  # documents per write: Xero's practical ceiling for one request
@@ -116,11 +117,13 @@ class Poster:
         """Invoices and credit notes not posted yet: looked up by number, created only if missing."""
         outcome = Outcome()
         pending: dict[str, tuple[SalesDocument, PostingRecord]] = {}
-        for doc in docs:
-            record = self._intent(PostingPlan(
-                self.line, PROVIDER, doc.kind, doc.number, doc.source_ids, _name(doc), doc.date.isoformat(),
-                content_hash(doc), cents_of(doc.total), approved_by(doc),
-            ))  # fmt: skip
+        fit, unfit = check_documents(docs)
+        for doc, why in unfit:  # never sent: kept on the ledger as refused by our own checks
+            record = self._intent(self._plan(doc, approved_by))
+            if record.status != "posted":
+                outcome.failed.append((self.state.mark_posting(record.id, status="failed", message=why), why))
+        for doc in fit:
+            record = self._intent(self._plan(doc, approved_by))
             if record.status == "posted":
                 outcome.already.append(record)
             else:
@@ -141,6 +144,12 @@ class Poster:
             _, record = pending[str(result.number)]
             self._settle(record, result, outcome)
         return outcome
+
+    def _plan(self, doc: SalesDocument, approved_by: Callable[[SalesDocument], str]) -> PostingPlan:
+        return PostingPlan(
+            self.line, PROVIDER, doc.kind, doc.number, doc.source_ids, _name(doc), doc.date.isoformat(),
+            content_hash(doc), cents_of(doc.total), approved_by(doc),
+        )  # fmt: skip
 
     def _settle(self, record: PostingRecord, result: PostResult[Any], outcome: Outcome) -> None:
         if result.ok:
