@@ -27,12 +27,14 @@ class PurgeReport:
     result_files: int
     archive_files: int
     dry_run: bool
+    approval_details: int = 0
 
     def sentence(self) -> str:
         verb = "would purge" if self.dry_run else "purged"
         return (
             f"{verb} {self.quarantine_payloads} quarantined payload(s), {self.result_files} persisted result "
-            f"file(s), {self.archive_files} archived file(s)"
+            f"file(s), {self.archive_files} archived file(s), {self.approval_details} decided approval(s)' "
+            "addresses"
         )
 
 
@@ -67,12 +69,16 @@ def purge_archive(connect: Callable[[], SftpClient], archive: str | None, older_
     """Delete our archive copies last modified before `older_than`; how many."""
     if not archive:
         return 0
+    purged = 0
     with connect() as sftp:
-        old = [name for name, at in sftp.modified(archive).items() if at < older_than]
-        if not dry_run:
-            for name in old:
-                sftp.remove(f"{archive.rstrip('/')}/{name}")
-    return len(old)
+        answers = f"{archive.rstrip('/')}/answers"  # the 3PL's answers, archived by warehouse-feedback
+        for folder in (archive, answers) if sftp.exists(answers) else (archive,):
+            old = [name for name, at in sftp.modified(folder).items() if at < older_than]
+            if not dry_run:
+                for name in old:
+                    sftp.remove(f"{folder.rstrip('/')}/{name}")
+            purged += len(old)
+    return purged
 
 
 def purge(
@@ -90,4 +96,5 @@ def purge(
     payloads = state.purge_quarantine_payloads(now - retention, dry_run=dry_run)
     results = purge_results(results_folder(), now - results_retention, dry_run=dry_run)
     archived = purge_archive(connect, archive, now - retention, dry_run=dry_run) if connect else 0
-    return PurgeReport(payloads, results, archived, dry_run)
+    approvals = state.purge_approval_details(now - retention, dry_run=dry_run)
+    return PurgeReport(payloads, results, archived, dry_run, approvals)

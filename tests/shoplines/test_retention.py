@@ -37,9 +37,17 @@ def test_purge_removes_only_what_is_past_its_retention(
         aged(target.local_dir / "ORD_old.csv", 120),
         aged(target.local_dir / "ORD_new.csv", 10),
     )
+    old_answer = aged(target.local_dir / "answers" / "ACK_ORD_old.csv", 120)
 
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
         run_id = start(state)
+        for subject in ("v2", "v3"):  # one decided (its addresses go), one pending (a person needs them)
+            state.request_approval(
+                SHOP, line=LINE, kind="address-change", entity_id="gid://shopify/Order/1", entity_name="#1",
+                subject=subject, summary="moved", detail={"shopify_now": "1 Long St"},
+            )  # fmt: skip
+        decided = state.approvals(SHOP)[0]
+        state.decide_approval(SHOP, decided.id, approve=True, by="Thandi", reason="ok")
         rows = [
             QuarantineRow(f"gid://shopify/Order/{n}", f"#{n}", "bad", {"email": "x@y.co.za"}) for n in (1, 2)
         ]
@@ -54,15 +62,18 @@ def test_purge_removes_only_what_is_past_its_retention(
             return report.sentence()
 
         assert run(dry_run=True) == (
-            "would purge 1 quarantined payload(s), 2 persisted result file(s), 2 archived file(s)"
+            "would purge 1 quarantined payload(s), 2 persisted result file(s), 3 archived file(s), "
+            "1 decided approval(s)' addresses"
         )
         assert old_result.exists()
         assert old_copy.exists()
         # `later` is 91 days on: both result files and both copies are old by then
-        assert (
-            run(dry_run=False)
-            == "purged 1 quarantined payload(s), 2 persisted result file(s), 2 archived file(s)"
+        assert run(dry_run=False) == (
+            "purged 1 quarantined payload(s), 2 persisted result file(s), 3 archived file(s), "
+            "1 decided approval(s)' addresses"
         )
+        assert not old_answer.exists()
+        assert [a.detail for a in state.approvals(SHOP, status=None)] == [{}, {"shopify_now": "1 Long St"}]
         assert not old_result.exists()
         assert not new_result.exists()
         assert not old_copy.exists()
