@@ -164,12 +164,12 @@ def test_a_file_left_unanswered_alerts_once_and_clears_when_the_answer_comes(
     warehouse = sandbox_warehouse(sftp_sandbox)
     configure(monkeypatch, home, shop, warehouse)
     monkeypatch.setenv("SHOPLINES_NOTIFY_WEBHOOK_URL", f"{receiver.url}/hook")
-    monkeypatch.setenv("SHOPLINES_WAREHOUSE_ACK_MINUTES", "0.02")  # 1.2 s
+    monkeypatch.setenv("SHOPLINES_WAREHOUSE_ACK_MINUTES", "0.1")  # 6 s: room for a slow machine
     monkeypatch.setenv("SHOPLINES_WAREHOUSE_WORKING_HOURS", "00:00-23:59")
     monkeypatch.setenv("SHOPLINES_WAREHOUSE_WORKING_DAYS", "Mon-Sun")
     orders_to_warehouse(FIRST, LAST)
     assert warehouse_feedback()["unanswered_files"] == 0  # just delivered: not late yet
-    time.sleep(1.5)
+    time.sleep(6.5)
     for _ in range(2):
         assert warehouse_feedback()["unanswered_files"] == 1
     late = [n for n in notices(receiver) if n["key"].startswith("no-answer:")]
