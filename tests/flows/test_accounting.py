@@ -4,6 +4,7 @@ re-run posts nothing, a ghost write is adopted, a refund above the threshold wai
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -19,6 +20,7 @@ from flows.reconcile import reconcile_books_flow
 from flows.refunds_to_accounting import refunds_to_accounting
 from sandbox.clock import SandboxClock
 from sandbox.xero.server import start_xero_sandbox
+from shoplines.demo_problems import dollar_copy
 from shoplines.state.store import StateStore
 from shoplines.xero_connect import connect
 from shoplines.xero_tokens import load_xero_settings
@@ -74,6 +76,11 @@ def connected(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, xero:
 
         connect(load_xero_settings(), state, shop.running.shop, open_url=browser)
     return home
+
+
+def zar_copy(template: dict[str, Any], name: str) -> dict[str, Any]:
+    """A new order copied from `template` (same day, same money) with ids of its own."""
+    return dollar_copy(template, name, id_prefix="7") | {"currencyCode": template["currencyCode"]}
 
 
 def cents(amount: Any) -> int:
@@ -211,3 +218,38 @@ def test_the_books_reconcile_and_a_credit_note_posted_twice_is_found(
     assert doubled is not None
     assert doubled.doubled == [note["CreditNoteNumber"]]
     assert "DOES NOT TIE OUT" in doubled.sentence()
+
+
+def test_daily_summaries_tie_out_and_a_late_order_goes_in_an_adjustment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, books: Xero
+) -> None:
+    xero = books
+    home = connected(monkeypatch, tmp_path, shop, xero)
+    monkeypatch.setenv("SHOPLINES_ACCOUNTING_MODE", "daily-summary")
+    counts = orders_to_accounting(FIRST, LAST)
+    invoices = documents(xero, "invoices")
+    assert counts["invoices_posted"] == len(invoices) > 3
+    assert all(re.fullmatch(r"ZA-D-\d{8}-[A-Z]+", i["InvoiceNumber"]) for i in invoices)
+    truth = {o["id"]: o for o in shop.truth()}
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        ledger = {p.key: p for p in state.postings(shop.running.shop, kind="invoice")}
+    for invoice in invoices:  # each day's summary is the sum of its orders, to the cent
+        orders = ledger[invoice["InvoiceNumber"]].entity_ids
+        shopify = sum(cents(truth[o]["totalPriceSet"]["shopMoney"]["amount"]) for o in orders)
+        assert cents(invoice["Total"]) == shopify
+        assert cents(invoice["TotalTax"]) == sum(
+            cents(truth[o]["totalTaxSet"]["shopMoney"]["amount"]) for o in orders
+        )
+    assert orders_to_accounting(FIRST, LAST)["invoices_posted"] == 0
+
+    # An order for a day already posted arrives late: an adjustment document, the posted one untouched.
+    template = next(o for o in shop.truth() if not o["test"] and o["displayFinancialStatus"] == "PAID")
+    late = shop.post("/orders", {"order": zar_copy(template, "#9300")})["order"]
+    before = {i["InvoiceNumber"]: cents(i["Total"]) for i in invoices}
+    again = orders_to_accounting(FIRST, LAST)
+    assert again["invoices_posted"] == 1
+    after = {i["InvoiceNumber"]: cents(i["Total"]) for i in documents(xero, "invoices")}
+    [adjustment] = set(after) - set(before)
+    assert re.fullmatch(r"ZA-D-\d{8}-[A-Z]+-A1", adjustment)
+    assert after[adjustment] == cents(late["totalPriceSet"]["shopMoney"]["amount"])
+    assert {n: after[n] for n in before} == before
