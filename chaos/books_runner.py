@@ -18,6 +18,7 @@ from chaos.sandbox import Sandbox
 
 START = "2026-11-02T08:00:00Z"  # the same seed, start and size give the clean run an identical store
 TIME_SCALE = "10"  # access tokens live 3 real minutes; a sandbox minute is 6 real seconds
+MODE = "SHOPLINES_ACCOUNTING_MODE"
 STANDARD_LIMITS = {"tier": "standard", "minute": 60, "concurrent": 5}
 
 
@@ -34,7 +35,7 @@ def run_accounting_schedule(
     invoice once more through Xero's API before judging (the check must count it)."""
     folder = workdir / f"accounting-{schedule.index:04d}"
     folder.mkdir(parents=True, exist_ok=True)
-    line = Line(launcher, folder / "faulted", folder / "chaos.log")
+    line = Line(launcher, folder / "faulted", folder / "chaos.log", env={MODE: schedule.mode})
     line.note(f"accounting schedule {schedule.index}: {schedule}")
     result = ScheduleResult(schedule, 0, 0, 0.0, line.log)
     started = time.monotonic()
@@ -96,7 +97,7 @@ def _step(
 
 def _reference(schedule: AccountingSchedule, line: Line, folder: Path) -> Books:
     """The books of one clean run of both lines over the whole window, on an identical fault-free sandbox."""
-    reference = Line(line.launcher, folder / "reference", line.log)
+    reference = Line(line.launcher, folder / "reference", line.log, env=line.env)
     with (
         (folder / "sandbox.log").open("ab") as log,
         Sandbox.start(reference.home, serve_options(schedule), log) as clean,

@@ -9,6 +9,7 @@ from typing import Any
 from shoplines.crashpoints import ACCOUNTING_POINTS
 
 LINES = ("orders-to-accounting", "refunds-to-accounting")
+MODES = ("per-order", "daily-summary")
 WRITES = {LINES[0]: ("/Invoices", "/Payments"), LINES[1]: ("/CreditNotes", "/Payments")}  # PUT paths
 STALL_SECONDS = 3  # a `timeout` or `ghost_timeout` holds the answer this long; the client gives up after 2 s
 MINUTE_LIMITS = (3, 4, 6)  # calls per (sandbox) minute in a 429 burst: a run makes about 4 to 8
@@ -46,12 +47,14 @@ class AccountingSchedule:
     seed: int
     orders: int
     rounds: tuple[Round, ...]
+    mode: str = "per-order"  # SHOPLINES_ACCOUNTING_MODE: an invoice per order, or "daily-summary"
 
     def describe(self) -> str:
-        """Per round: the window's share, then each line's crash point and faults."""
-        return " | ".join(
+        """The accounting mode, then per round: the window's share, each line's crash point and faults."""
+        rounds = " | ".join(
             f"to {r.share:.0%}: " + "; ".join(s.describe() for s in r.steps) for r in self.rounds
         )
+        return f"{self.mode}: {rounds}"
 
 
 def plan_accounting(seed: int, index: int) -> AccountingSchedule:
@@ -61,7 +64,8 @@ def plan_accounting(seed: int, index: int) -> AccountingSchedule:
     rounds = tuple(
         Round(round((n + 1) / count, 2), tuple(_step(rng, line) for line in LINES)) for n in range(count)
     )
-    return AccountingSchedule(index, rng.randrange(1, 1_000_000), rng.randint(20, 40), rounds)
+    seed_, orders = rng.randrange(1, 1_000_000), rng.randint(20, 40)
+    return AccountingSchedule(index, seed_, orders, rounds, rng.choice(MODES))
 
 
 def _step(rng: random.Random, line: str) -> Step:
