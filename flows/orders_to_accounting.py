@@ -66,9 +66,13 @@ def orders_to_accounting(
 
 
 def posted_days(state: StateStore, shop_id: str) -> dict[tuple[date, str], PostedDay]:
-    """Per (shop day, gateway) of the daily summaries in the ledger: their orders, how many documents."""
+    """Per (shop day, gateway) of the daily summaries Xero is known to have: their orders, how many documents.
+
+    Only `posted` rows count: a summary left as intent (the run died, or Xero's answer was lost) or refused is
+    made again with the same number and orders, so the poster looks it up and adopts or creates it.
+    """
     days: dict[tuple[date, str], PostedDay] = {}
-    for record in state.postings(shop_id, provider=PROVIDER, kind="invoice", line=LINE):
+    for record in state.postings(shop_id, provider=PROVIDER, kind="invoice", line=LINE, status="posted"):
         parts = record.key.split("-D-", 1)
         if len(parts) != 2:  # a per-order invoice
             continue
