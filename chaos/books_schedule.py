@@ -12,6 +12,7 @@ LINES = ("orders-to-accounting", "refunds-to-accounting")
 MODES = ("per-order", "daily-summary")
 WRITES = {LINES[0]: ("/Invoices", "/Payments"), LINES[1]: ("/CreditNotes", "/Payments")}  # PUT paths
 STALL_SECONDS = 3  # a `timeout` or `ghost_timeout` holds the answer this long; the client gives up after 2 s
+OUTAGE_TIMES = 5  # the Xero client's attempts per request (XeroRetryPolicy.max_attempts)
 MINUTE_LIMITS = (3, 4, 6)  # calls per (sandbox) minute in a 429 burst: a run makes about 4 to 8
 
 
@@ -26,7 +27,8 @@ class Step:
     minute_limit: int | None = None
 
     def describe(self) -> str:
-        faults = ",".join(f"{f['kind']}{f.get('path') or ''}" for f in self.xero_faults) or "none"
+        faults = ",".join(f"{f['kind']}{f.get('times', 1)}{f.get('path') or ''}" for f in self.xero_faults)
+        faults = faults or "none"
         burst = f", 429s at {self.minute_limit}/min" if self.minute_limit else ""
         return f"{self.line.split('-')[0]} crash {self.crash_at or 'none'} xero {faults}{burst}"
 
@@ -76,8 +78,11 @@ def _step(rng: random.Random, line: str) -> Step:
 
 def _xero_fault(rng: random.Random, line: str) -> dict[str, Any]:
     """A rule for the Xero sandbox's admin `POST /faults`: writes that commit unseen, or calls that fail."""
-    kind = rng.choice(("ghost_5xx", "ghost_drop", "ghost_timeout", "http_5xx", "timeout"))
+    kind = rng.choice(("ghost_5xx", "ghost_drop", "ghost_timeout", "http_5xx", "timeout", "outage"))
     after = rng.randint(0, 3)
+    if kind == "outage":  # a write refused on every attempt the client makes: the run fails, unwritten
+        return {"kind": "http_5xx", "method": "PUT", "path": rng.choice(WRITES[line]), "status": 503,
+                "times": OUTAGE_TIMES}  # fmt: skip
     if kind.startswith("ghost"):
         rule = {
             "kind": kind,
