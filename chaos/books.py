@@ -43,9 +43,8 @@ def read_books(description: dict[str, Any]) -> Books:
 
 
 def plant_payment(description: dict[str, Any], books: Books) -> str:
-    """Pay an invoice that is still owed once more through the Xero API (its amount due, or one cent of a
-    paid one's copy is refused by Xero): what a second post of a payment would leave behind. Returns what
-    was planted, for the log."""
+    """Pay an invoice that is still owed through the Xero API, as a stray second post of a payment would
+    (Xero refuses more on a paid one); the clean run left it owed. Returns what was planted, for the log."""
     xero = description["xero"]
     owed = next(i for i in books["invoices"] if i["Status"] == "AUTHORISED" and i["AmountDue"] > 0)
     account = next(p["Account"]["Code"] for p in books["payments"] if p.get("Invoice"))
