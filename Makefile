@@ -7,7 +7,7 @@ UV := $(if $(UV_ON_PATH),$(UV_ON_PATH),$(CURDIR)/.tools/bin/uv)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help install demo test lint typecheck check chaos bench serve clean
+.PHONY: help install demo test lint typecheck check chaos chaos-accounting bench serve clean
 
 help:
 	@echo "make demo     run orders -> warehouse on the embedded sandbox"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint     ruff (check + format)"
 	@echo "make typecheck mypy"
 	@echo "make chaos    seeded fault schedules end to end (CHAOS_RUNS=50)"
+	@echo "make chaos-accounting  the same for orders and refunds -> Xero (CHAOS_RUNS=50)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -41,6 +42,9 @@ check: lint typecheck test
 CHAOS_RUNS ?= 50
 chaos: install
 	CHAOS_RUNS=$(CHAOS_RUNS) $(UV) run --frozen python -m chaos
+
+chaos-accounting: install
+	CHAOS_RUNS=$(CHAOS_RUNS) $(UV) run --frozen python -m chaos --line accounting
 
 bench serve:
 	@echo "make $@: not built yet (see the open issues)"; exit 2

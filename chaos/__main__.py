@@ -1,5 +1,8 @@
 """`python -m chaos`: seeded fault schedules end to end; last line `chaos: N schedules, lost L, duplicated D`.
 
+`--line accounting` runs orders and refunds → Xero instead (`chaos/books_runner.py`): Xero faults and kills at
+the accounting crash points, judged from the Xero sandbox's documents; last line `chaos accounting: …`.
+
 Each schedule starts its own faulted sandbox (SFTP drops, 3PL pickup jitter, Shopify faults), kills
 `shoplines run` at a named crash point, re-runs until done, changes the store, runs again, and finally
 compares the faulted 3PL's journal with a clean reference run's (`chaos/check.py`). One Prefect server
@@ -19,9 +22,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 
+from chaos.books_runner import run_accounting_schedule
+from chaos.books_schedule import plan_accounting
 from chaos.runner import ScheduleResult, run_schedule
 from chaos.runs import Launcher, child_env
 from chaos.schedule import plan
+
+XERO_TIMEOUT = "SHOPLINES_XERO_TIMEOUT_SECONDS"  # accounting: a stalled call is given up after 2 s
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -40,6 +47,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="the 3PL takes nothing until the last round, then the whole pile at once",
     )
+    parser.add_argument("--line", choices=("warehouse", "accounting"),
+                        default=os.environ.get("CHAOS_LINE", "warehouse"),
+                        help="orders → 3PL (default), or orders and refunds → Xero")  # fmt: skip
+    parser.add_argument("--plant-duplicate", action="store_true",
+                        help="accounting: pay an owed invoice again via Xero's API, then judge")  # fmt: skip
     parser.add_argument("--fresh-processes", action="store_true",
                         help="each run a new interpreter, not forked from a preloaded one")  # fmt: skip
     return parser.parse_args(argv)
@@ -78,6 +90,14 @@ def summary(result: ScheduleResult) -> str:
             f"{outcome}")  # fmt: skip
 
 
+def one_schedule(args: argparse.Namespace, index: int, workdir: Path, launcher: Launcher) -> ScheduleResult:
+    """Schedule `index` of the chosen line, run and judged."""
+    if args.line == "accounting":
+        schedule = plan_accounting(args.seed, index)
+        return run_accounting_schedule(schedule, workdir, launcher, plant=args.plant_duplicate)
+    return run_schedule(plan(args.seed, index), workdir, launcher, backlog=args.backlog)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="chaos-"))
@@ -87,13 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     printing = threading.Lock()
     with prefect_server(args.prefect_api_url) as api_url:
         env = child_env(api_url, os.environ.get("PREFECT_HOME") or str(workdir / "prefect"))
+        env |= {XERO_TIMEOUT: "2"} if args.line == "accounting" else {}
         launcher = Launcher(env, fresh=args.fresh_processes)
         launcher.start()
-        schedules = [plan(args.seed, index) for index in range(args.first, args.first + args.runs)]
+        indexes = range(args.first, args.first + args.runs)
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = [
-                pool.submit(run_schedule, s, workdir, launcher, backlog=args.backlog) for s in schedules
-            ]
+            futures = [pool.submit(one_schedule, args, index, workdir, launcher) for index in indexes]
             for future in as_completed(futures):
                 results.append(future.result())
                 with printing:
@@ -105,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     if unfinished:
         print(f"chaos: {unfinished} schedule(s) could not finish", flush=True)
-    print(f"chaos: {len(results)} schedules, lost {lost}, duplicated {duplicated}", flush=True)
+    name = "chaos accounting" if args.line == "accounting" else "chaos"
+    print(f"{name}: {len(results)} schedules, lost {lost}, duplicated {duplicated}", flush=True)
     return 1 if lost or duplicated or unfinished else 0
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import atexit
 import os
 
-PRELOAD = ["chaos.child", "shoplines.cli", "flows.orders_to_warehouse"]
+PRELOAD = ["chaos.child", "shoplines.cli", "flows.orders_to_warehouse", "flows.orders_to_accounting",
+           "flows.refunds_to_accounting"]  # fmt: skip
 
 
 def shoplines_main(argv: list[str], env: dict[str, str], cwd: str, output: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 LINE = "orders-to-warehouse"
 
 
-def abandon_killed_runs(home: Path, shop: str) -> tuple[int, list[str]]:
+def abandon_killed_runs(home: Path, shop: str, line: str = LINE) -> tuple[int, list[str]]:
     """Release the leases a killed run still holds and mark it abandoned, so the next run may start and
     settles its unconfirmed uploads; returns (leases released, runs abandoned).
 
@@ -18,7 +18,7 @@ def abandon_killed_runs(home: Path, shop: str) -> tuple[int, list[str]]:
     from shoplines.state.store import StateStore
 
     with StateStore.open(f"sqlite:///{(home / 'state.db').resolve()}") as state:
-        held = state.leases(shop, LINE)
+        held = state.leases(shop, line)
         for lease in held:
             state.release_lease(lease)
         return len(held), state.mark_stale_runs(timedelta(0))

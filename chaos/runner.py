@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chaos.books_schedule import AccountingSchedule
 from chaos.changes import change_store
 from chaos.check import CANCELLED, Verdict, check, read_journal, warehouse_state
 from chaos.ops import abandon_killed_runs
@@ -29,7 +30,7 @@ BACKLOG_DELAY = 86_400  # seconds: the 3PL's poller is down for the whole schedu
 class ScheduleResult:
     """What one schedule did and found; `failure` says why it could not finish."""
 
-    schedule: Schedule
+    schedule: Schedule | AccountingSchedule
     runs: int
     crashes: int
     seconds: float

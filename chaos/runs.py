@@ -1,4 +1,5 @@
-"""Run `shoplines run orders-to-warehouse` as a child process, killed at a crash point or not, until done."""
+"""Run `shoplines run LINE` (orders-to-warehouse unless told) as a child process, killed at a crash point
+or not, until done."""
 
 from __future__ import annotations
 
@@ -78,12 +79,14 @@ class Line:
     log: Path
     date_from: date = date.min
     date_to: date = date.min
+    command: str = "orders-to-warehouse"
+    env: dict[str, str] = field(default_factory=dict)  # more settings for every run (SHOPLINES_...)
 
     def run(self, crash_at: str | None, label: str) -> tuple[int, str]:
         """One run; returns its exit code (-9 when killed at the crash point) and its output."""
-        argv = ["run", "orders-to-warehouse", "--from", self.date_from.isoformat(),
+        argv = ["run", self.command, "--from", self.date_from.isoformat(),
                 "--to", self.date_to.isoformat()]  # fmt: skip
-        extra = {"SHOPLINES_HOME": str(self.home)} | ({CRASH_ENV: crash_at} if crash_at else {})
+        extra = self.env | {"SHOPLINES_HOME": str(self.home)} | ({CRASH_ENV: crash_at} if crash_at else {})
         output = self.log.with_name("last-run.out")
         started = time.monotonic()
         code = self.launcher.run(argv, extra, self.home, output)

@@ -18,7 +18,7 @@ from shoplines.wiring import build_accounting, build_alerts, build_shopify, open
 from tasks import problems
 from tasks.accounting_documents import order_invoices
 from tasks.accounting_run import HELD, REFUSED, held_problem, held_rows, pull, refused_problem
-from tasks.accounting_summaries import PostedDay, daily_summaries
+from tasks.accounting_summaries import PostedDay, daily_summaries, owed_payments
 from tasks.deliver import Target
 from tasks.post_accounting import PROVIDER, Poster, journal_rows
 from tasks.record import publish_run_summary, report_failure
@@ -66,9 +66,13 @@ def orders_to_accounting(
 
 
 def posted_days(state: StateStore, shop_id: str) -> dict[tuple[date, str], PostedDay]:
-    """Per (shop day, gateway) of the daily summaries in the ledger: their orders, how many documents."""
+    """Per (shop day, gateway) of the daily summaries Xero is known to have: their orders, how many documents.
+
+    Only `posted` rows count: a summary left as intent (the run died, or Xero's answer was lost) or refused is
+    made again with the same number and orders, so the poster looks it up and adopts or creates it.
+    """
     days: dict[tuple[date, str], PostedDay] = {}
-    for record in state.postings(shop_id, provider=PROVIDER, kind="invoice", line=LINE):
+    for record in state.postings(shop_id, provider=PROVIDER, kind="invoice", line=LINE, status="posted"):
         parts = record.key.split("-D-", 1)
         if len(parts) != 2:  # a per-order invoice
             continue
@@ -102,6 +106,12 @@ def post_orders(
     outcome = poster.documents(posting.documents, lambda _doc: POLICY)
     posted = {r.key for r in outcome.posted + outcome.already}
     payments = [p for p in posting.payments if p.document_number in posted]
+    made = {(p.document_number, p.account_code) for p in payments}
+    if (
+        settings.accounting_mode == "daily-summary"
+    ):  # a posted day is not summarised again: retry its payments
+        ledger = state.postings(shop, provider=PROVIDER, kind="payment", line=LINE)
+        payments += [p for p in owed_payments(ledger) if (p.document_number, p.account_code) not in made]
     outcome = outcome.merge(poster.payments(payments, lambda _n: POLICY))
     names = {str(r["order_id"]): str(r["order_name"]) for r in pulled.orders.orders.to_dict("records")}
     state.journal(shop, LINE, run_id, journal_rows(outcome, names) + held_rows(posting.held))

@@ -4,12 +4,14 @@ day was posted go into a numbered adjustment invoice, never an edit of a posted 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from shoplines.state.records import PostingRecord
 from tasks.accounting_config import PostingConfig, gateway_key
 from tasks.accounting_documents import held_reason, split_views
 from tasks.accounting_lines import Amount, OrderView, business_date, order_amounts, order_views, total_of
@@ -17,6 +19,7 @@ from tasks.accounting_types import DocumentLine, Held, PaymentInstruction, Posti
 from tasks.transform_posting_orders import PostingFrames
 from tasks.transform_refunds import RefundFrames
 
+SUMMARY_PAYMENT = re.compile(r"PAY:(?P<number>.*D-\d{8}-(?P<gateway>[^-:]+)(?:-A\d+)?):(?P<account>[^:]+)")
 LABELS = {"sales": "Sales", "shipping": "Shipping", "gift_card": "Gift cards sold"}
 
 
@@ -139,3 +142,24 @@ def daily_summaries(
         documents += made.documents
         payments += made.payments
     return Posting(tuple(documents), tuple(payments), (), tuple(held), tuple(skipped))
+
+
+def owed_payments(ledger: Sequence[PostingRecord]) -> list[PaymentInstruction]:
+    """The payments of summaries that the ledger does not show as posted, made again from its rows.
+
+    A posted summary's day is never summarised again (`PostedDay`), so a payment whose write failed or whose
+    run died would otherwise never be retried; rebuilt exactly as `_summary` made it (same content hash).
+    """
+    owed = []
+    for record in ledger:
+        found = SUMMARY_PAYMENT.fullmatch(record.key)
+        if record.kind != "payment" or record.status == "posted" or found is None:
+            continue
+        number, gateway, account = found.group("number", "gateway", "account")
+        day = date.fromisoformat(record.business_date)
+        owed.append(
+            PaymentInstruction(
+                number, account, money(record.amount_cents), day, f"{number} {gateway} captured"
+            )
+        )
+    return owed

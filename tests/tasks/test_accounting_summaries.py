@@ -3,12 +3,14 @@ orders', and late orders in a numbered adjustment invoice rather than an edit.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from shoplines.state.records import PostingRecord
 from tasks.accounting_refunds import refund_credit_notes
-from tasks.accounting_summaries import PostedDay, daily_summaries
-from tasks.accounting_types import Allocation, DocumentLine, PaymentInstruction
+from tasks.accounting_summaries import PostedDay, daily_summaries, owed_payments
+from tasks.accounting_types import Allocation, DocumentLine, PaymentInstruction, cents_of
+from tasks.post_accounting import content_hash
 from tests.tasks.accounting_orders_data import DOMESTIC_LINES, DOMESTIC_SHIPPING
 from tests.tasks.posting_payloads import CONFIG, frames, line, order, refund, shipping, tax, txn
 
@@ -128,3 +130,25 @@ def test_held_orders_stay_out_of_the_summary() -> None:
     [doc] = got.documents
     assert doc.total == D("379.20")
     assert [h.source_id for h in got.held] == [SECOND["id"]]
+
+
+AT = datetime(2026, 11, 3, tzinfo=UTC)
+
+
+def ledger_row(pay: PaymentInstruction, status: str) -> PostingRecord:
+    """The `postings` row the poster records for a payment instruction."""
+    key = f"PAY:{pay.document_number}:{pay.account_code}"
+    return PostingRecord(1, "orders-to-accounting", "xero", "payment", key, [pay.document_number],
+                         pay.document_number, pay.date.isoformat(), content_hash(pay), cents_of(pay.amount),
+                         status, None, "policy", "run", AT, None, None)  # fmt: skip
+
+
+def test_a_summary_payment_left_unposted_is_made_again_with_the_same_content() -> None:
+    payments = daily_summaries(*frames([FIRST, SECOND, OTHER_DAY]), CONFIG).payments
+    assert {p.document_number for p in payments} == {"ZA-D-20261102-PAYFAST", "ZA-D-20261103-YOCO"}
+    first, second = payments
+    ledger = [ledger_row(first, "intent"), ledger_row(second, "posted")]
+    ledger.append(ledger_row(PaymentInstruction("ZA-1001", "611", D("1"), DAY, "per order"), "failed"))
+    [owed] = owed_payments(ledger)
+    assert owed == first
+    assert content_hash(owed) == ledger[0].content_hash  # the ledger's intent row is reused, not refused
