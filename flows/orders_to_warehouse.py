@@ -9,7 +9,6 @@ from prefect import flow, get_run_logger
 from clients.shopify import ShopifyClient
 from shoplines.alerting import Alerts
 from shoplines.dates import BusinessWindow, Selector, business_window, change_window, today_in
-from shoplines.leasing import leased
 from shoplines.lines import WAREHOUSE_DESTINATION, contract, eligibility_rule
 from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
@@ -19,14 +18,13 @@ from tasks.checkpoints import hold_address_changes
 from tasks.deliver import Target, deliver_files, settle_unconfirmed
 from tasks.extract import fetch_orders
 from tasks.journal import journal_rows
+from tasks.line_run import run_window
 from tasks.plan_deliveries import plan_deliveries
 from tasks.record import (
     enforce_bad_row_policy,
     held_orders,
     outside_contract,
-    publish_run_summary,
     quarantine,
-    report_failure,
     review_run,
     skip_reasons,
     summarise,
@@ -66,28 +64,19 @@ def orders_to_warehouse(  # noqa: PLR0917 - a flow's parameters are its form in 
             window = business_window(first, date_to or date_from or today, settings.shop_timezone, by)
         run = problems.run_key(window.date_from, window.date_to, window.selector, incremental=incremental)
         alerts = build_alerts(settings, state, LINE, window.describe())
-        run_id = state.start_run(target.shop_id, LINE, window.selector, window.start, window.end,
-                                 {"from": str(window.date_from), "to": str(window.date_to),
-                                  "incremental": incremental, "redeliver": redeliver})  # fmt: skip
-        try:
-            with leased(state, target.shop_id, LINE, (window.start, window.end), run_id=run_id,
-                        ttl=timedelta(seconds=settings.run_lease_seconds),
-                        wait=settings.run_lease_wait_seconds):  # fmt: skip
-                counts = deliver_window(settings, shopify, state, alerts, window=window, target=target,
-                                        run_id=run_id, run=run, redeliver=redeliver)  # fmt: skip
-                state.advance_watermark(target.shop_id, LINE, window.selector, window_start=window.start,
-                                        window_end=window.end, run_id=run_id)  # fmt: skip
-        except BaseException as exc:
-            try:
-                state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
-            finally:  # people hear of it even if the run log cannot be written
-                report_failure(alerts, exc, window.describe(), run)
-                publish_run_summary(LINE, window.describe(), None, alerts, f"{type(exc).__name__}: {exc}")
-            raise
-        state.finish_run(run_id, "completed", counts)
-        alerts.clear(problems.cleared_failures(alerts.open_keys(problems.FAILED), run))
-        alerts.flush_pending()
-        publish_run_summary(LINE, window.describe(), counts, alerts)
+        params = {"from": str(window.date_from), "to": str(window.date_to), "incremental": incremental,
+                  "redeliver": redeliver}  # fmt: skip
+
+        def body(run_id: str) -> dict[str, int]:
+            counts = deliver_window(settings, shopify, state, alerts, window=window, target=target,
+                                    run_id=run_id, run=run, redeliver=redeliver)  # fmt: skip
+            state.advance_watermark(target.shop_id, LINE, window.selector, window_start=window.start,
+                                    window_end=window.end, run_id=run_id)  # fmt: skip
+            return counts
+
+        counts = run_window(
+            settings, state, alerts, line=LINE, window=window, run=run, params=params, body=body
+        )
     return counts
 
 

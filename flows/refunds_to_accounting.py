@@ -13,7 +13,6 @@ from clients.shopify import ShopifyClient
 from clients.xero import XeroClient
 from shoplines.alerting import Alerts, Problem
 from shoplines.dates import BusinessWindow, business_window, today_in
-from shoplines.leasing import leased
 from shoplines.settings import Settings, load_settings
 from shoplines.state.records import JournalRow
 from shoplines.state.store import StateStore
@@ -33,8 +32,8 @@ from tasks.accounting_run import (
 )
 from tasks.accounting_types import Held
 from tasks.deliver import Target
+from tasks.line_run import run_window
 from tasks.post_accounting import PROVIDER, Outcome, Poster, journal_rows
-from tasks.record import publish_run_summary, report_failure
 
 LINE = "refunds-to-accounting"
 ORDERS_LINE = "orders-to-accounting"
@@ -57,25 +56,15 @@ def refunds_to_accounting(
     run = problems.run_key(window.date_from, window.date_to, "refunds", incremental=False)
     with build_shopify(settings) as shopify, open_state(settings) as state:
         alerts = build_alerts(settings, state, LINE, window.describe())
-        run_id = state.start_run(settings.shop_domain, LINE, window.selector, window.start, window.end,
-                                 {"from": str(window.date_from), "to": str(window.date_to)})  # fmt: skip
-        try:
-            with leased(state, settings.shop_domain, LINE, (window.start, window.end), run_id=run_id,
-                        ttl=timedelta(seconds=settings.run_lease_seconds),
-                        wait=settings.run_lease_wait_seconds), \
-                    build_accounting(settings, state) as xero:  # fmt: skip
-                counts = post_refunds(settings, shopify, xero, state, alerts, window=window, run_id=run_id)
-        except BaseException as exc:
-            try:
-                state.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
-            finally:
-                report_failure(alerts, exc, window.describe(), run)
-                publish_run_summary(LINE, window.describe(), None, alerts, f"{type(exc).__name__}: {exc}")
-            raise
-        state.finish_run(run_id, "completed", counts)
-        alerts.clear(problems.cleared_failures(alerts.open_keys(problems.FAILED), run))
-        alerts.flush_pending()
-        publish_run_summary(LINE, window.describe(), counts, alerts)
+        params = {"from": str(window.date_from), "to": str(window.date_to)}
+
+        def body(run_id: str) -> dict[str, int]:
+            with build_accounting(settings, state) as xero:
+                return post_refunds(settings, shopify, xero, state, alerts, window=window, run_id=run_id)
+
+        counts = run_window(
+            settings, state, alerts, line=LINE, window=window, run=run, params=params, body=body
+        )
     return counts
 
 
