@@ -95,6 +95,19 @@ class XeroClient:
             found += [parse(raw) for raw in self.session.get(path, {param: chunk, "page": "1"})[plural]]
         return found
 
+    def copies(self, path: str, numbers: Sequence[str]) -> dict[str, int]:
+        """How many documents Xero holds per number (``/Invoices`` or ``/CreditNotes``), voided and deleted
+        ones not counted: Xero keeps invoice numbers unique but not credit-note numbers, so a count above one
+        is a double posting."""
+        param, key = ("InvoiceNumbers", "InvoiceNumber") if path == "/Invoices" else (
+            "CreditNoteNumbers", "CreditNoteNumber"
+        )  # fmt: skip
+        counts: dict[str, int] = {}
+        for raw in self._find(path, param, numbers, lambda raw: raw):
+            if raw.get("Status") not in ("VOIDED", "DELETED"):
+                counts[raw[key]] = counts.get(raw[key], 0) + 1
+        return counts
+
     # --- writes ------------------------------------------------------------------------------------
 
     def create_contact(self, contact: Contact, idempotency_key: str) -> PostResult[Contact]:
@@ -272,22 +285,3 @@ def _where_value(value: str) -> str:
     if '"' in value:
         raise ValueError(f"cannot search Xero for a value with a double quote: {value!r}")
     return value
-
-
-def copies_by_number(client: XeroClient, path: str, numbers: Sequence[str]) -> dict[str, int]:
-    """How many documents Xero holds per number (``/Invoices`` or ``/CreditNotes``; voided and deleted ones
-    not counted): Xero keeps invoice numbers unique but not credit-note numbers, so a count above one is a
-    double posting."""
-    param, plural, number_key = (
-        ("InvoiceNumbers", "Invoices", "InvoiceNumber")
-        if path == "/Invoices"
-        else ("CreditNoteNumbers", "CreditNotes", "CreditNoteNumber")
-    )
-    counts: dict[str, int] = {}
-    wanted = list(dict.fromkeys(numbers))
-    for start in range(0, len(wanted), NUMBERS_PER_LOOKUP):
-        chunk = ",".join(wanted[start : start + NUMBERS_PER_LOOKUP])
-        for raw in client.session.get(path, {param: chunk})[plural]:
-            if raw.get("Status") not in ("VOIDED", "DELETED"):
-                counts[raw[number_key]] = counts.get(raw[number_key], 0) + 1
-    return counts

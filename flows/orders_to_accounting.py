@@ -3,14 +3,14 @@ each once with its payment into the gateway's clearing account, record, tell. Wi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from prefect import flow, get_run_logger
 
 from clients.shopify import ShopifyClient
 from clients.xero import XeroClient
 from shoplines.alerting import Alerts
-from shoplines.dates import BusinessWindow, business_window, today_in
+from shoplines.dates import BusinessWindow, check_lookback, days_window
 from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
 from shoplines.wiring import build_accounting, build_alerts, build_shopify, open_state, posting_config
@@ -24,7 +24,6 @@ from tasks.post_accounting import PROVIDER, Poster, journal_rows
 
 LINE = "orders-to-accounting"
 POLICY = "policy: paid orders post automatically"
-MAX_LOOKBACK_DAYS = 31
 
 
 @flow(name=LINE)
@@ -33,12 +32,9 @@ def orders_to_accounting(
 ) -> dict[str, int]:
     """Post to Xero every order of shop days `date_from` to `date_to` (inclusive; without dates: today and
     `lookback_days` before) that the books do not have yet; re-runs post nothing twice."""
-    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
-        raise ValueError(f"lookback_days must be 0 to {MAX_LOOKBACK_DAYS}, not {lookback_days}")
+    check_lookback(lookback_days)
     settings = load_settings()
-    today = today_in(settings.shop_timezone)
-    first = date_from or today - timedelta(days=lookback_days)
-    window = business_window(first, date_to or date_from or today, settings.shop_timezone, "processed")
+    window = days_window(date_from, date_to, lookback_days, settings.shop_timezone, "processed")
     run = problems.run_key(window.date_from, window.date_to, window.selector, incremental=False)
     with build_shopify(settings) as shopify, open_state(settings) as state:
         alerts = build_alerts(settings, state, LINE, window.describe())

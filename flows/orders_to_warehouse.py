@@ -8,7 +8,15 @@ from prefect import flow, get_run_logger
 
 from clients.shopify import ShopifyClient
 from shoplines.alerting import Alerts
-from shoplines.dates import BusinessWindow, Selector, business_window, change_window, today_in
+from shoplines.dates import (
+    BusinessWindow,
+    Selector,
+    business_window,
+    change_window,
+    check_lookback,
+    days_window,
+    today_in,
+)
 from shoplines.lines import WAREHOUSE_DESTINATION, contract, eligibility_rule
 from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
@@ -35,7 +43,6 @@ from tasks.validate_orders import validate_orders
 from tasks.warehouse_file import build_files, build_time, warehouse_rows
 
 LINE = "orders-to-warehouse"
-MAX_LOOKBACK_DAYS = 31
 
 
 @flow(name=LINE)
@@ -51,17 +58,14 @@ def orders_to_warehouse(  # noqa: PLR0917 - a flow's parameters are its form in 
     `date_to` (inclusive). Without dates: today, and `lookback_days` days before it. `incremental` (the
     schedule) reads orders changed since the watermark instead. `redeliver` re-sends versions the
     warehouse already has, once, as REPLACEMENT records."""
-    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
-        raise ValueError(f"lookback_days must be 0 to {MAX_LOOKBACK_DAYS}, not {lookback_days}")
+    check_lookback(lookback_days)
     settings = load_settings()
     target = warehouse_target(settings)
     with build_shopify(settings) as shopify, open_state(settings) as state:
         if incremental:
             window = since_watermark(state, settings, target.shop_id, lookback_days)
         else:
-            today = today_in(settings.shop_timezone)
-            first = date_from or today - timedelta(days=lookback_days)
-            window = business_window(first, date_to or date_from or today, settings.shop_timezone, by)
+            window = days_window(date_from, date_to, lookback_days, settings.shop_timezone, by)
         run = problems.run_key(window.date_from, window.date_to, window.selector, incremental=incremental)
         alerts = build_alerts(settings, state, LINE, window.describe())
         params = {"from": str(window.date_from), "to": str(window.date_to), "incremental": incremental,

@@ -8,8 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow
 
-from clients.shopify import OrderWindow
-from clients.xero import copies_by_number
 from flows.refunds_to_accounting import posted_invoices
 from shoplines.dates import business_window
 from shoplines.lines import WAREHOUSE_DESTINATION, eligibility_rule
@@ -25,7 +23,7 @@ from shoplines.wiring import (
 )
 from tasks.accounting_documents import order_invoices
 from tasks.accounting_refunds import refund_credit_notes
-from tasks.accounting_run import REFUND_APPROVAL, refunds_created_in
+from tasks.accounting_run import REFUND_APPROVAL, read_both, refunds_created_in
 from tasks.extract import fetch_orders
 from tasks.plan_deliveries import plan_deliveries
 from tasks.post_accounting import PROVIDER
@@ -34,10 +32,7 @@ from tasks.reconcile import RECONCILE, Reconciliation, reconcile_window
 from tasks.reconcile_books import BOOKS, BooksReconciliation, reconcile_books
 from tasks.select_eligible import select_eligible
 from tasks.transform_orders import flatten_orders
-from tasks.transform_posting_orders import flatten_posting_orders, validate_posting_orders
-from tasks.transform_refunds import flatten_refunds
 from tasks.validate_orders import validate_orders
-from tasks.validate_refunds import validate_refunds
 
 LINE = "orders-to-warehouse"
 IN_FLIGHT = timedelta(minutes=30)  # two schedule intervals: a change this recent may not be sent yet
@@ -88,10 +83,7 @@ def reconcile_books_flow(date_from: date, date_to: date) -> BooksReconciliation 
             run_logger().info("%s is not connected to Xero: the books are not reconciled", shop)
             return None
         config = posting_config(settings)
-        contents = fetch_orders(shopify, window, timedelta(0)).orders
-        money_raw = shopify.fetch_money_orders(OrderWindow(window.start, window.end))
-        orders = validate_posting_orders(flatten_posting_orders(contents), settings.shop_currency)
-        money = validate_refunds.fn(flatten_refunds.fn(money_raw), settings.shop_currency)
+        orders, money, _ = read_both(shopify, window, settings.shop_currency)
         postings = [
             p for p in state.postings(shop, provider=PROVIDER) if p.kind in ("invoice", "credit_note")
         ]
@@ -110,12 +102,8 @@ def reconcile_books_flow(date_from: date, date_to: date) -> BooksReconciliation 
                 p.key for p in postings if p.status == "posted" and days[0] <= p.business_date <= days[1]
             ]
             refund_prefix = f"{config.prefix}R-"
-            copies = copies_by_number(
-                xero, "/Invoices", [n for n in numbers if not n.startswith(refund_prefix)]
-            )
-            copies |= copies_by_number(
-                xero, "/CreditNotes", [n for n in numbers if n.startswith(refund_prefix)]
-            )
+            copies = xero.copies("/Invoices", [n for n in numbers if not n.startswith(refund_prefix)])
+            copies |= xero.copies("/CreditNotes", [n for n in numbers if n.startswith(refund_prefix)])
         result = reconcile_books(invoices, notes, postings, copies, sent, waiting=waiting)
         alerts = build_alerts(settings, state, RECONCILE, window.describe())
         key = f"{BOOKS}{window.date_from}:{window.date_to}"

@@ -5,14 +5,14 @@ threshold wait for a person's approval. Wiring only."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from prefect import flow, get_run_logger
 
 from clients.shopify import ShopifyClient
 from clients.xero import XeroClient
 from shoplines.alerting import Alerts, Problem
-from shoplines.dates import BusinessWindow, business_window, today_in
+from shoplines.dates import BusinessWindow, check_lookback, days_window
 from shoplines.settings import Settings, load_settings
 from shoplines.state.records import JournalRow
 from shoplines.state.store import StateStore
@@ -38,7 +38,6 @@ from tasks.post_accounting import PROVIDER, Outcome, Poster, journal_rows
 LINE = "refunds-to-accounting"
 ORDERS_LINE = "orders-to-accounting"
 WAITING = "refund-approval:"  # + credit note number
-MAX_LOOKBACK_DAYS = 31
 
 
 @flow(name=LINE)
@@ -47,12 +46,9 @@ def refunds_to_accounting(
 ) -> dict[str, int]:
     """Post to Xero every refund created on shop days `date_from` to `date_to` (inclusive; without dates:
     today and `lookback_days` before) that the books do not have yet; re-runs post nothing twice."""
-    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
-        raise ValueError(f"lookback_days must be 0 to {MAX_LOOKBACK_DAYS}, not {lookback_days}")
+    check_lookback(lookback_days)
     settings = load_settings()
-    today = today_in(settings.shop_timezone)
-    first = date_from or today - timedelta(days=lookback_days)
-    window = business_window(first, date_to or date_from or today, settings.shop_timezone, "updated")
+    window = days_window(date_from, date_to, lookback_days, settings.shop_timezone, "updated")
     run = problems.run_key(window.date_from, window.date_to, "refunds", incremental=False)
     with build_shopify(settings) as shopify, open_state(settings) as state:
         alerts = build_alerts(settings, state, LINE, window.describe())

@@ -94,3 +94,22 @@ def business_day(timestamp: object, timezone: str) -> date | None:
     if moment.tzinfo is None:
         return None
     return shop_date(moment, timezone)
+
+
+MAX_LOOKBACK_DAYS = 31
+
+
+def check_lookback(lookback_days: int) -> None:
+    """A run's `lookback_days` is 0 to `MAX_LOOKBACK_DAYS` (the UI only type-checks parameters)."""
+    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise ValueError(f"lookback_days must be 0 to {MAX_LOOKBACK_DAYS}, not {lookback_days}")
+
+
+def days_window(
+    date_from: date | None, date_to: date | None, lookback_days: int, timezone: str, selector: Selector
+) -> BusinessWindow:
+    """The shop days a run covers: `date_from` to `date_to` inclusive, or without dates today and
+    `lookback_days` days before it."""
+    today = today_in(timezone)
+    first = date_from or today - timedelta(days=lookback_days)
+    return business_window(first, date_to or date_from or today, timezone, selector)

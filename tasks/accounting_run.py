@@ -47,22 +47,29 @@ class Pulled:
     rejected: list[Rejected]
 
 
-def pull(shopify: ShopifyClient, state: StateStore, target: Target, window: BusinessWindow, *, run_id: str,
-         currency: str) -> Pulled:  # fmt: skip
-    """The window's orders (what was sold) and their refunds and payments, validated; bad rows quarantined."""
+def read_both(
+    shopify: ShopifyClient, window: BusinessWindow, currency: str
+) -> tuple[PostingFrames, RefundFrames, int]:
+    """The window's orders (what was sold) and their refunds and payments, validated: (orders, money, how
+    many orders arrived). Reads only: the lines quarantine what failed, the reconciliation counts it."""
     contents = fetch_orders(shopify, window, timedelta(0)).orders
     money_raw = shopify.fetch_money_orders(OrderWindow(window.start, window.end), field=window.shopify_field)
     orders = validate_posting_orders(flatten_posting_orders(contents), currency)
     money = validate_refunds.fn(flatten_refunds.fn(money_raw), currency)
+    return orders, money, len(contents)
+
+
+def pull(shopify: ShopifyClient, state: StateStore, target: Target, window: BusinessWindow, *, run_id: str,
+         currency: str) -> Pulled:  # fmt: skip
+    """`read_both`, with what failed its checks quarantined; a money line halts while any record is bad."""
+    orders, money, received = read_both(shopify, window, currency)
     rejected = [*orders.rejected, *money.rejected]
     good = set(orders.orders["order_id"].astype(str)) if not orders.orders.empty else set()
     quarantine(state, target, run_id, rejected, passed=good - {r.entity_id for r in rejected})
-    enforce_bad_row_policy(
-        contract(target.line), rejected
-    )  # money lines halt: nothing posted while any is bad
+    enforce_bad_row_policy(contract(target.line), rejected)
     get_run_logger().info("Pulled %d orders (%d refunds); %d record(s) failed their checks",
-                          len(contents), len(money.refunds), len(rejected))  # fmt: skip
-    return Pulled(orders, money, len(contents), rejected)
+                          received, len(money.refunds), len(rejected))  # fmt: skip
+    return Pulled(orders, money, received, rejected)
 
 
 def refunds_created_in(money: RefundFrames, start: datetime, end: datetime) -> RefundFrames:
