@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger
 
 from clients.sftp import SftpClient
 from shoplines.alerting import Alerts
+from shoplines.errors import ConfigError
 from shoplines.leasing import leased
 from shoplines.lines import WAREHOUSE_DESTINATION
 from shoplines.settings import Settings, load_settings
@@ -89,9 +90,8 @@ def read_answers(
     """Apply each answer file in the outbound folder once (answers before shipments) and archive it."""
     logger = get_run_logger()
     counts = {"files": 0, "acknowledged": 0, "rejected": 0, "shipped_lines": 0, "refused": 0, "unreadable": 0}
-    if not target.outbound:
-        logger.warning("No outbound folder is configured: the 3PL's answers are not read")
-        return counts
+    if not target.outbound:  # never "0 answers, success": nothing could be read
+        raise ConfigError("SHOPLINES_SFTP_OUTBOUND_DIR is empty: the 3PL's answers cannot be read")
     connect = sftp_factory(settings)
     settle_unconfirmed(connect, state, target)  # answers are evidence for unconfirmed uploads: first
     unsettled = {f.file_name for f in state.files(target.shop_id, target.destination, "intent")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import posixpath
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,9 +38,11 @@ class AddressCheck:
 
 
 def needs_decision(
-    planned: pd.DataFrame, delivered: Mapping[str, DeliveredVersion], dispatched: Collection[str]
+    planned: pd.DataFrame, delivered: Mapping[str, DeliveredVersion], known: Collection[str]
 ) -> list[AddressCheck]:
-    """AMENDs whose ship-to differs from what the 3PL acknowledged (or already shipped from)."""
+    """AMENDs whose ship-to differs from what the warehouse has, for orders the 3PL has acknowledged or
+    shipped from (`known`: any version, not only the latest: an AMEND not answered yet does not make the
+    order new to the warehouse)."""
     if planned.empty or "address_hash" not in planned.columns:
         return []
     checks = []
@@ -48,7 +50,7 @@ def needs_decision(
         last = delivered.get(str(row.order_id))
         if last is None or last.address_hash is None or last.address_hash == row.address_hash:
             continue
-        if last.answer == "ACCEPTED" or str(row.order_id) in dispatched:
+        if last.answer == "ACCEPTED" or str(row.order_id) in known:
             checks.append(AddressCheck(str(row.order_id), str(row.order_name), str(row.content_hash),
                                        last.file_name))  # fmt: skip
     return checks
@@ -98,18 +100,32 @@ def address_lines(rows: list[dict[str, str]]) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _archived_rows(
-    connect: Callable[[], SftpClient], target: Target, file_name: str, name: str
-) -> list[dict[str, str]]:
-    if not target.archive:
-        return []
+def _archived_addresses(
+    connect: Callable[[], SftpClient], target: Target, checks: Sequence[AddressCheck]
+) -> dict[str, str]:
+    """Per order, the ship-to our archive copy of its acknowledged file holds (one connection, each file
+    read once); an unreadable copy says so rather than stopping the checkpoint."""
+    wanted: dict[str, list[AddressCheck]] = {}
+    for check in checks:
+        wanted.setdefault(check.file_name, []).append(check)
+    found = {c.entity_id: address_lines([]) for c in checks}
+    if not target.archive or not checks:
+        return found
     try:
         with connect() as sftp:
-            data = sftp.read_bytes(posixpath.join(target.archive, file_name))
+            for file_name, in_file in wanted.items():
+                try:
+                    data = sftp.read_bytes(posixpath.join(target.archive, file_name))
+                except SftpError:
+                    continue  # this copy is gone (purged?): the person sees "(not in our archive copy)"
+                text = data.decode("utf-8-sig", errors="replace")
+                rows = list(csv.DictReader(io.StringIO(text, newline="")))
+                for check in in_file:
+                    mine = [r for r in rows if r.get("order_number") == check.entity_name]
+                    found[check.entity_id] = address_lines(mine)
     except SftpError:
-        return []
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace"), newline=""))
-    return [row for row in reader if row.get("order_number") == name]
+        pass  # no connection: the person still sees Shopify's new address and decides
+    return found
 
 
 def hold_address_changes(
@@ -123,14 +139,18 @@ def hold_address_changes(
 ) -> pd.DataFrame:
     """Ask for (or apply) a person's decision on each address changed after acknowledgement."""
     entity_ids = [str(o) for o in planned.get("order_id", ())]
-    dispatched = {s.entity_id for s in state.shipments(target.shop_id, entity_ids)} if entity_ids else set()
-    checks = needs_decision(planned, delivered, dispatched)
+    known: set[str] = set()
+    if entity_ids:
+        known = {s.entity_id for s in state.shipments(target.shop_id, entity_ids)}
+        known |= state.acknowledged(target.shop_id, target.line, target.destination, entity_ids)
+    checks = needs_decision(planned, delivered, known)
     pending = state.approvals(target.shop_id, status="pending", line=target.line, kind=ADDRESS_CHANGE)
     wanted = {(c.entity_id, c.subject) for c in checks}
     in_plan = set(entity_ids)
     stale = [a.id for a in pending if a.entity_id in in_plan and (a.entity_id, a.subject) not in wanted]
     state.withdraw_approvals(stale, "the order changed again; a newer version needs the decision")
     decisions: dict[tuple[str, str], ApprovalRecord] = {}
+    old_addresses = _archived_addresses(connect, target, checks)
     rows = planned.set_index(planned["order_id"].astype(str))
     for check in checks:
         current = rows.loc[check.entity_id]
@@ -139,7 +159,7 @@ def hold_address_changes(
             for f in ADDRESS_FIELDS
             if f in current.index and pd.notna(current[f]) and str(current[f])
         )
-        old_line = address_lines(_archived_rows(connect, target, check.file_name, check.entity_name))
+        old_line = old_addresses[check.entity_id]
         record, _ = state.request_approval(
             target.shop_id, line=target.line, kind=ADDRESS_CHANGE, entity_id=check.entity_id,
             entity_name=check.entity_name, subject=check.subject,

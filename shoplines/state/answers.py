@@ -25,7 +25,7 @@ from shoplines.state.records import (
     ShipmentRecord,
     ShipmentRow,
 )
-from shoplines.state.rows import to_record
+from shoplines.state.rows import chunks, to_record
 
 WHOLE_FILE = ""  # an ERR row without an order number rejects every order of the file
 
@@ -261,3 +261,17 @@ def mark_archived(session: Session, file_id: int, archived_as: str) -> None:
     row = session.get(AnswerFile, file_id)
     if row is not None:
         row.archived_as = archived_as
+
+
+def acknowledged_entities(
+    session: Session, shop_id: str, line: str, destination: str, entity_ids: Sequence[str]
+) -> set[str]:
+    """The entities the 3PL has accepted any delivered version of."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(set(entity_ids))):
+        query = select(Delivery.entity_id).where(
+            Delivery.shop_id == shop_id, Delivery.line == line, Delivery.destination == destination,
+            Delivery.status == "delivered", Delivery.answer == "ACCEPTED", Delivery.entity_id.in_(chunk),
+        )  # fmt: skip
+        found |= set(session.scalars(query))
+    return found

@@ -531,6 +531,11 @@ class StateStore:
         with self._reads.begin() as session:
             return answers.awaiting(session, shop_id, destination, line)
 
+    def acknowledged(self, shop_id: str, line: str, destination: str, entity_ids: Iterable[str]) -> set[str]:
+        """The entities the 3PL has accepted any delivered version of (not only the latest)."""
+        with self._reads.begin() as session:
+            return answers.acknowledged_entities(session, shop_id, line, destination, list(entity_ids))
+
     def unfulfilled_shipments(self, shop_id: str, destination: str) -> list[ShipmentRecord]:
         """Shipped lines with no Shopify fulfilment recorded yet, oldest first."""
         with self._reads.begin() as session:

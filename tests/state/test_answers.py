@@ -158,3 +158,13 @@ def test_an_approval_is_asked_once_decided_once_and_withdrawn_when_the_subject_c
     revived, created = ask("v3")
     assert (revived.id, revived.status, created) == (newer.id, "pending", True)
     assert [a.subject for a in store.approvals(SHOP, status=None)] == ["v2", "v3"]
+
+
+def test_an_order_stays_acknowledged_when_a_later_version_is_not_answered_yet(
+    store: StateStore, sent: str
+) -> None:
+    apply(store, sent, "ACK_ORD_1.csv", "a" * 64, ack("ORD_1.csv", 1))
+    deliver(store, sent, plan("ORD_4.csv", order(1, "v2", "AMEND", sequence=2)))  # sent, no answer yet
+    ids = ["gid://shopify/Order/1", "gid://shopify/Order/2"]
+    assert store.delivered_versions(SHOP, LINE, DEST, ids)["gid://shopify/Order/1"].answer is None
+    assert store.acknowledged(SHOP, LINE, DEST, ids) == {"gid://shopify/Order/1"}
