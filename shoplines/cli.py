@@ -15,7 +15,6 @@ from rich.console import Console
 from shoplines.cli_approvals import approvals_app
 from shoplines.cli_errors import explain
 from shoplines.cli_xero import xero_app
-from shoplines.dates import Selector
 from shoplines.lines import WAREHOUSE_DESTINATION
 from shoplines.settings import load_settings
 
@@ -142,23 +141,15 @@ def run_orders_to_warehouse(
 ) -> None:
     """Send the warehouse every eligible order version it has not had yet for the given days."""
     from shoplines import views
+    from shoplines.demo_walkthrough import orders_to_warehouse_now
 
     if date_to < date_from:
         raise typer.BadParameter("--to is before --from", param_hint="--to")
     counts = views.with_progress(
-        console, lambda: _orders_to_warehouse(date_from.date(), date_to.date(), by.value, redeliver=redeliver)
+        console,
+        lambda: orders_to_warehouse_now(date_from.date(), date_to.date(), by.value, redeliver=redeliver),
     )
     views.counts(console, counts)
-
-
-def _orders_to_warehouse(
-    date_from: date, date_to: date, by: Selector, *, redeliver: bool = False
-) -> dict[str, int]:
-    from flows.orders_to_warehouse import orders_to_warehouse
-    from shoplines.wiring import preflight
-
-    preflight(load_settings())
-    return orders_to_warehouse(date_from, date_to, by, redeliver=redeliver)
 
 
 @run_app.command("warehouse-feedback")
@@ -380,6 +371,7 @@ def quarantine_retry(
     """After a fix (in Shopify or in our settings), run the order's day again: if it passes its checks now
     it is delivered once and its quarantine entry is closed; if not, it stays with the new reason."""
     from shoplines.dates import business_day
+    from shoplines.demo_walkthrough import orders_to_warehouse_now
     from shoplines.wiring import open_state
 
     settings = load_settings()
@@ -392,7 +384,7 @@ def quarantine_retry(
             "`shoplines run orders-to-warehouse --from DAY --to DAY`",
             param_hint="QUARANTINE_ID",
         )
-    counts = _orders_to_warehouse(day, day, "processed")
+    counts = orders_to_warehouse_now(day, day, "processed")
     with open_state(settings) as state:
         after = state.quarantined(settings.shop_domain, quarantine_id)
     from shoplines import views
@@ -482,6 +474,7 @@ def demo(
     """Start the sandbox, run orders → warehouse over the seeded days, read the 3PL's answers back (one order
     rejected, the rest shipped, tracking into Shopify) and show each story."""
     from shoplines import demo_problems, demo_walkthrough, sandbox_control, views
+    from shoplines.demo_walkthrough import orders_to_warehouse_now
 
     home = _home()
     options = sandbox_control.SandboxOptions(orders=orders, time_scale=DEMO_TIME_SCALE)
@@ -492,7 +485,7 @@ def demo(
     with demo_problems.Admin(running["shopify"]["admin_url"]) as admin:
         unknown = demo_problems.plant_unknown_sku(admin)
     console.print(f"Planted {unknown}: a SKU the 3PL's catalogue does not have", markup=False)
-    counts = views.with_progress(console, lambda: _orders_to_warehouse(first, last, "processed"))
+    counts = views.with_progress(console, lambda: orders_to_warehouse_now(first, last, "processed"))
     views.counts(console, counts)
     root = Path(running["sftp"]["root"])
     sandbox_control.wait_for_answers(root, counts["files"])

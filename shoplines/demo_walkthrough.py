@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from shoplines import demo_problems, views
+from shoplines.dates import Selector
 from shoplines.lines import WAREHOUSE_DESTINATION
 from shoplines.settings import load_settings
 from shoplines.wiring import open_state, preflight
@@ -18,11 +19,14 @@ from shoplines.wiring import open_state, preflight
 LINE = "orders-to-warehouse"
 
 
-def _orders_to_warehouse(first: date, last: date) -> dict[str, int]:
+def orders_to_warehouse_now(
+    first: date, last: date, by: Selector = "processed", *, redeliver: bool = False
+) -> dict[str, int]:
+    """Check the settings (one sentence if something is missing), then run orders → warehouse for the days."""
     from flows.orders_to_warehouse import orders_to_warehouse
 
     preflight(load_settings())
-    return orders_to_warehouse(first, last, "processed")
+    return orders_to_warehouse(first, last, by, redeliver=redeliver)
 
 
 def feedback(console: Console, running: dict[str, Any], rejected: str, *, push: bool = True) -> None:
@@ -66,13 +70,13 @@ def problems(console: Console, running: dict[str, Any], first: date, last: date)
                       "acknowledged it", markup=False)  # fmt: skip
         demo_problems.faults_on(admin, times=2)
         console.print("Shopify faults on: the next two order pages fail with 503 (retried)", markup=False)
-        views.counts(console, _orders_to_warehouse(first, last))
+        views.counts(console, orders_to_warehouse_now(first, last))
         demo_problems.plant_unsent(admin, planted)
         demo_problems.faults_on(admin, times=None)
         console.print(f"{planted.unsent} changed; Shopify now fails every order page: running the line",
                       markup=False)  # fmt: skip
         try:
-            _orders_to_warehouse(first, last)
+            orders_to_warehouse_now(first, last)
         except Exception as exc:  # the failure is the point: it is announced, with what to do
             console.print(f"The run failed as it should: {type(exc).__name__}", markup=False)
         demo_problems.faults_off(admin)
