@@ -15,20 +15,22 @@ SCHEDULE_EVERY = timedelta(minutes=15)  # prefect.yaml's `scheduled` deployment 
 
 
 @flow(name="freshness-check")
-def freshness_check(line: str = LINE) -> list[str]:
-    """Announce a schedule with no successful run for `SHOPLINES_FRESHNESS_INTERVALS` intervals, runs that
-    hang, and runs whose process died; clear what is fine again. Returns the open problems' titles."""
+def freshness_check(line: str = LINE, every_minutes: int = 15) -> list[str]:
+    """Announce a schedule (one run every `every_minutes`) with no successful run for
+    `SHOPLINES_FRESHNESS_INTERVALS` intervals, runs that hang, and runs whose process died; clear what is
+    fine again. Returns the open problems' titles."""
+    if every_minutes < 1:
+        raise ValueError(f"every_minutes must be at least 1, not {every_minutes}")
     logger = run_logger()
     settings = load_settings()
-    limit = SCHEDULE_EVERY * settings.freshness_intervals
+    every = timedelta(minutes=every_minutes)
+    limit = every * settings.freshness_intervals
     with open_state(settings) as state:
         alerts = build_alerts(settings, state, line, None)
         died = state.mark_stale_runs(limit)
         now = datetime.now(UTC)
         runs = state.runs(settings.shop_domain, line, limit=200)
-        silent = silent_schedule(
-            runs, line, now=now, every=SCHEDULE_EVERY, intervals=settings.freshness_intervals
-        )
+        silent = silent_schedule(runs, line, now=now, every=every, intervals=settings.freshness_intervals)
         hanging = hanging_runs(runs, now=now, limit=limit)
         for problem in [*abandoned_runs(died), *hanging]:
             alerts.report(problem)

@@ -52,7 +52,8 @@ def refunds_to_accounting(
     run = problems.run_key(window.date_from, window.date_to, "refunds", incremental=False)
     with build_shopify(settings) as shopify, open_state(settings) as state:
         alerts = build_alerts(settings, state, LINE, window.describe())
-        params = {"from": str(window.date_from), "to": str(window.date_to)}
+        scheduled = date_from is None and date_to is None  # the daily deployment: freshness watches these
+        params = {"from": str(window.date_from), "to": str(window.date_to), "incremental": scheduled}
 
         def body(run_id: str) -> dict[str, int]:
             with build_accounting(settings, state) as xero:

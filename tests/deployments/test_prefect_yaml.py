@@ -19,7 +19,8 @@ def deployments() -> dict[str, Deployment]:
 def test_every_deployment_is_sound(deployments: dict[str, Deployment]) -> None:
     assert set(deployments) == {
         "scheduled", "date-range", "freshness", "purge", "warehouse-feedback", "freshness-feedback",
-        "daily", "accounting-date-range", "refunds-daily", "decide", "approvals-due",
+        "daily", "accounting-date-range", "refunds-daily", "decide", "approvals-due", "freshness-accounting",
+        "freshness-refunds",
     }  # fmt: skip
     assert [p for d in deployments.values() for p in problems(d)] == []
 
@@ -94,3 +95,7 @@ def test_the_freshness_check_knows_the_schedule_it_watches(deployments: dict[str
         )
         line = deployments[watcher].spec["parameters"]["line"]
         assert line in deployments[watched].spec["tags"]
+    for watched, watcher in (("daily", "freshness-accounting"), ("refunds-daily", "freshness-refunds")):
+        assert deployments[watched].spec["schedules"][0]["cron"].endswith(" * * *")  # once a day
+        assert deployments[watcher].spec["parameters"]["every_minutes"] == 24 * 60
+        assert deployments[watcher].spec["parameters"]["line"] in deployments[watched].spec["tags"]
