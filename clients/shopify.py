@@ -15,6 +15,7 @@ from clients.shopify_errors import ShopifyQueryError, ShopifyScopeError
 from clients.shopify_events import ClientEvent, EventSink
 from clients.shopify_fulfilment import Fulfilled, fulfil_parcel
 from clients.shopify_http import GraphQLSession
+from clients.shopify_inventory import InventoryPull, OnHandChange, SetResult, fetch_levels, set_on_hand
 from clients.shopify_nested import complete_order
 from clients.shopify_paging import Connection, Pager
 from clients.shopify_refund_nested import complete_refunds
@@ -171,6 +172,16 @@ class ShopifyClient:
         return fulfil_parcel(
             self._session, order_id, location_id=location_id, units=units, tracking=tracking, carrier=carrier
         )
+
+    def fetch_inventory_levels(
+        self, *, since: dict[str, datetime] | None = None, location_ids: list[str] | None = None
+    ) -> InventoryPull:
+        """Inventory levels per location, all or changed since a per-location time (`fetch_levels`)."""
+        return fetch_levels(self._pager, since=since, location_ids=location_ids)
+
+    def set_on_hand(self, changes: list[OnHandChange], *, key: str, reference: str) -> SetResult:
+        """Set `on_hand` by compare-and-set, once per `key` (see `clients.shopify_inventory.set_on_hand`)."""
+        return set_on_hand(self._session, changes, key=key, reference=reference)
 
     def _check_history_access(self, window: OrderWindow, overlap: timedelta) -> None:
         # Shopify silently hides orders older than 60 days without read_all_orders: check up front.

@@ -23,8 +23,8 @@ from tests.state.factories import SHOP, deliver, order, plan, start
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"runs", "files", "deliveries", "quarantine", "leases", "watermarks", "watermark_history"}
 TABLES |= {"file_resolutions", "alerts", "journal", "answer_files", "shipments", "approvals"}
-TABLES |= {"accounting_tokens", "postings"}
-HEAD = "0007_postings"
+TABLES |= {"accounting_tokens", "postings", "inventory_levels", "stock_files", "stock_corrections"}
+HEAD = "0008_inventory"
 
 
 @pytest.fixture
