@@ -46,12 +46,15 @@ def test_a_stock_file_is_recorded_once_per_name_and_content(store: StateStore) -
               "set_aside": 0, "mismatches": 0, "reason": None, "run_id": run_id}  # fmt: skip
     first = store.record_stock_file(SHOP, status="unreadable", **fields)
     again = store.record_stock_file(SHOP, status="compared", **{**fields, "mismatches": 2})
-    assert again.id == first.id and again.status == "compared" and again.mismatches == 2
+    assert again.id == first.id
+    assert again.status == "compared"
+    assert again.mismatches == 2
     other = store.record_stock_file(SHOP, status="compared", **{**fields, "sha256": "b" * 64})
     assert other.id != first.id
     store.stock_file_archived(first.id, "archive/stock/STOCK_1.csv")
     found = store.stock_file(SHOP, "STOCK_1.csv", "a" * 64)
-    assert found is not None and found.archived_as == "archive/stock/STOCK_1.csv"
+    assert found is not None
+    assert found.archived_as == "archive/stock/STOCK_1.csv"
     assert [f.id for f in store.stock_files(SHOP)] == [other.id, first.id]
 
 
@@ -63,7 +66,11 @@ def test_a_correction_batch_has_one_application_record(store: StateStore) -> Non
     )  # fmt: skip
     first = store.begin_stock_correction(SHOP, approval.id, key="k-1", run_id=run_id)
     again = store.begin_stock_correction(SHOP, approval.id, key="k-2", run_id=run_id)
-    assert again.id == first.id and again.idempotency_key == "k-1" and again.status == "intent"
+    assert again.id == first.id
+    assert again.idempotency_key == "k-1"
+    assert again.status == "intent"
     store.finish_stock_correction(first.id, status="applied", group_id="gid://shopify/X/1", message="ok")
     done = store.stock_correction(SHOP, approval.id)
-    assert done is not None and done.status == "applied" and done.group_id == "gid://shopify/X/1"
+    assert done is not None
+    assert done.status == "applied"
+    assert done.group_id == "gid://shopify/X/1"

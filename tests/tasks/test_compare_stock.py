@@ -1,4 +1,4 @@
-"""Shopify vs the warehouse's count: what in-flight and later-shipped units explain, what is left is a mismatch."""
+"""Shopify vs the warehouse's count: what in-flight and later-shipped units explain; the rest is a mismatch."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def one(
         (12, 10, 0, 5, 2, "mismatch"),  # shipped-after units never explain Shopify being higher
     ],
 )
-def test_in_flight_and_later_shipments_explain_a_range_and_the_rest_is_unexplained(
+def test_in_flight_and_later_shipments_explain_a_range_and_the_rest_is_unexplained(  # noqa: PLR0917
     shopify: int, warehouse: int, flight: int, after: int, unexplained: int, status: str
 ) -> None:
     row = one(shopify, warehouse, flight=flight, after=after)
@@ -69,18 +69,21 @@ def test_a_sku_on_one_side_only_is_named_for_what_it_is() -> None:
     shopify = shopify_stock(levels((HERE, "1", "A", 4), (HERE, "2", "B", 0), (HERE, "3", None, 9),
                                    (ELSEWHERE, "4", "C", 50)), {HERE})  # fmt: skip
     got = compare(shopify, counted(("C", 6)), in_flight={}, shipped_after={}, tolerance=0).set_index("sku")
-    assert got.loc["A", "status"] == "not_at_warehouse" and got.loc["A", "unexplained"] == 4
+    assert got.loc["A", "status"] == "not_at_warehouse"
+    assert got.loc["A", "unexplained"] == 4
     assert got.loc["B", "status"] == "ok"  # nothing in Shopify, nothing counted: nothing to say
-    assert got.loc["C", "status"] == "not_in_shopify" and got.loc["C", "unexplained"] == -6
-    assert (
-        "C" in got.index and len(got) == 3
-    )  # the level without a SKU and the other location are not compared
+    assert got.loc["C", "status"] == "not_in_shopify"
+    assert got.loc["C", "unexplained"] == -6
+    assert "C" in got.index
+    assert len(got) == 3
 
 
 def test_two_items_sharing_a_sku_are_added_and_cannot_be_corrected() -> None:
     shopify = shopify_stock(levels((HERE, "1", "A", 4), (HERE, "2", "A", 3)), {HERE})
     row = compare(shopify, counted(("A", 7)), in_flight={}, shipped_after={}, tolerance=0).iloc[0]
-    assert row["shopify_on_hand"] == 7 and row["status"] == "ok" and pd.isna(row["inventory_item_id"])
+    assert row["shopify_on_hand"] == 7
+    assert row["status"] == "ok"
+    assert pd.isna(row["inventory_item_id"])
 
 
 def test_mismatches_are_worst_first_either_way_and_described_in_words() -> None:

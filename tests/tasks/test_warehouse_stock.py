@@ -1,4 +1,4 @@
-"""The 3PL's stock file: complete files only, one as-of time, bad rows set aside with their reason, sites mapped."""
+"""The 3PL's stock file: complete files only, one as-of time, bad rows set aside with a reason, sites mapped."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def stock_csv(*rows: str, header: str = "sku,location,quantity,as_of,reorder_lev
 def test_rows_become_a_typed_frame_on_the_mapped_location() -> None:
     got = parse_stock("STOCK_1.csv", stock_csv(f"A-1,JHB,12,{AS_OF},5", f"B-2,JHB,0,{AS_OF},"), StockFormat(),
                       {"*": WAREHOUSE})  # fmt: skip
-    assert got.error is None and got.bad_rows == []
+    assert got.error is None
+    assert got.bad_rows == []
     assert got.as_of == datetime(2026, 11, 27, 10, tzinfo=UTC)
     assert got.stock[["sku", "site", "location_id", "quantity"]].values.tolist() == [
         ["A-1", "JHB", WAREHOUSE, 12], ["B-2", "JHB", WAREHOUSE, 0],
@@ -42,7 +43,9 @@ def test_a_bad_row_is_set_aside_with_its_reason_and_the_rest_goes_on(row: str, r
     got = parse_stock("STOCK_1.csv", stock_csv(row, f"B-2,JHB,4,{AS_OF},"), StockFormat(), {"*": WAREHOUSE})
     assert got.error is None
     [(number, _, why, raw)] = got.bad_rows
-    assert number == 2 and reason in why and "STOCK_1.csv row 2" in why
+    assert number == 2
+    assert reason in why
+    assert "STOCK_1.csv row 2" in why
     assert raw["quantity"] == row.split(",")[2]  # the row as received, kept for reprocessing
     assert got.stock["sku"].tolist() == ["B-2"]
 
@@ -68,7 +71,9 @@ def test_a_sku_counted_twice_at_one_site_is_set_aside_not_guessed() -> None:
 )
 def test_a_file_that_cannot_be_trusted_whole_is_refused_with_its_reason(data: bytes, reason: str) -> None:
     got = parse_stock("STOCK_9.csv", data, StockFormat(), {"*": WAREHOUSE})
-    assert got.error is not None and reason in got.error and got.error.startswith("STOCK_9.csv: ")
+    assert got.error is not None
+    assert reason in got.error
+    assert got.error.startswith("STOCK_9.csv: ")
 
 
 def test_several_sites_need_a_mapping_and_an_unmapped_site_is_set_aside() -> None:
@@ -95,6 +100,7 @@ def test_a_configured_format_reads_the_3pls_own_names() -> None:
     )
     got = parse_stock("inv_1.csv", stock_csv(f"A,W1,7,{AS_OF}", header="item,wh,soh,counted"), fmt,
                       {"*": WAREHOUSE})  # fmt: skip
-    assert got.error is None and got.stock["quantity"].tolist() == [7]
-    with pytest.raises(ConfigError, match="SHOPLINES_WAREHOUSE_STOCK_FORMAT: columns.colour"):
+    assert got.error is None
+    assert got.stock["quantity"].tolist() == [7]
+    with pytest.raises(ConfigError, match=r"SHOPLINES_WAREHOUSE_STOCK_FORMAT: columns\.colour"):
         StockFormat.from_settings({"columns": {"colour": "x"}})
