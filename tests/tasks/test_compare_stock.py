@@ -1,4 +1,4 @@
-"""Shopify vs the warehouse's count: what in-flight and later-shipped units explain; the rest is a mismatch."""
+"""Shopify vs the warehouse's count: in-flight and later-shipped units explain a range; the rest mismatches."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The 3PL's stock file: complete files only, one as-of time, bad rows set aside with a reason, sites mapped."""
+"""The 3PL's stock file: complete files only, one as-of time, bad rows set aside with a reason."""
 
 from __future__ import annotations
 
