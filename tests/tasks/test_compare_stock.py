@@ -1,4 +1,4 @@
-"""Shopify vs the warehouse's count: in-flight and later-shipped units explain a range; the rest mismatches."""
+"""Shopify vs the warehouse's count: in-flight and later-shipped units explain a range; the rest is off."""
 
 from __future__ import annotations
 
