@@ -164,6 +164,22 @@ def run_warehouse_feedback() -> None:
     views.counts(console, views.with_progress(console, warehouse_feedback), "the 3PL's answers")
 
 
+@run_app.command("inventory")
+def run_inventory(
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-read every Shopify level, not only the changed.")
+    ] = False,
+) -> None:
+    """Compare Shopify's stock with the warehouse's newest stock count: a mismatch report (CSV and artifact)
+    naming the worst SKUs, low-stock alerts once per crossing, approved corrections applied."""
+    from flows.inventory import inventory
+    from shoplines import views
+    from shoplines.wiring import preflight
+
+    preflight(load_settings())
+    views.counts(console, views.with_progress(console, lambda: inventory(full)), "stock")
+
+
 @run_app.command("orders-to-accounting")
 def run_orders_to_accounting(
     date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],
