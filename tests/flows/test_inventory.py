@@ -1,0 +1,105 @@
+"""Inventory end to end: the Shopify sandbox's levels, the simulated 3PL's stock files over SFTP, the
+comparison, its report and alerts; files read once and never half-read; low stock told once per crossing."""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.inventory import inventory
+from sandbox.sftp.server import RunningSftp
+from sandbox.sftp.stock import StockLine
+from sandbox.sftp.threepl import ThreePL
+from sandbox.warehouse_stock import warehouse_on_hand
+from shoplines.state.store import StateStore
+from tests.clients.shopify_sandbox import Shop, running_shop
+from tests.flows.test_orders_to_warehouse import configure, sandbox_warehouse
+from tests.support.receivers import HttpReceiver, http_receiver
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+SITE = "JHB-DC1"
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[Shop]:
+    with running_shop(seed=5, orders=12) as running:
+        yield running
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    with http_receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def threepl(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    shop: Shop,
+    sftp_sandbox: RunningSftp,
+    receiver: HttpReceiver,
+) -> ThreePL:
+    """A 3PL whose opening count is Shopify's warehouse on_hand; the line configured against it."""
+    warehouse = sandbox_warehouse(sftp_sandbox)
+    configure(monkeypatch, tmp_path / "home", shop, warehouse)
+    monkeypatch.setenv("SHOPLINES_NOTIFY_WEBHOOK_URL", f"{receiver.url}/hook")
+    monkeypatch.setenv("SHOPLINES_WAREHOUSE_STOCK_FORMAT", '{"settle_seconds": 30}')
+    stock = [StockLine(sku, qty, SITE) for sku, qty in sorted(warehouse_on_hand(shop.store).items())]
+    return ThreePL(warehouse.inbound.parent, stock=stock, stock_site=SITE, journal_dir=tmp_path)
+
+
+def settled(path: Path) -> Path:
+    """Age a file past the settle time, as if the 3PL had finished writing it a while ago."""
+    past = time.time() - 120
+    os.utime(path, (past, past))
+    return path
+
+
+def keys(receiver: HttpReceiver, kind: str = "problem") -> list[str]:
+    return [n["key"] for n in receiver.bodies("/hook") if n["kind"] == kind]
+
+
+def state(tmp_path: Path) -> StateStore:
+    return StateStore.open(f"sqlite:///{tmp_path / 'home' / 'state.db'}")
+
+
+def test_a_planted_miscount_is_reported_with_its_sku_and_low_stock_is_told_once_per_crossing(
+    tmp_path: Path, shop: Shop, threepl: ThreePL, receiver: HttpReceiver
+) -> None:
+    short, low = sorted(warehouse_on_hand(shop.store))[:2]
+    threepl.adjust_stock(short, SITE, -3)  # three units went missing at the warehouse
+    threepl.set_reorder_level(low, 10_000)
+    settled(threepl.write_stock_file())
+    counts = inventory()
+    assert (counts["stock_files"], counts["mismatches"], counts["low_stock"]) == (1, 1, 1)
+    [mismatch] = [n for n in receiver.bodies("/hook") if n["key"] == "stock-mismatch"]
+    assert f"{short}: Shopify " in mismatch["what"]
+    assert "(+3 unexplained" in mismatch["what"]
+    report = next((tmp_path / "home" / "reports" / "inventory").glob("comparison-STOCK_*.csv"))
+    with report.open(encoding="utf-8", newline="") as opened:
+        rows = list(csv.DictReader(opened))
+    assert (rows[0]["sku"], rows[0]["status"]) == (short, "mismatch")
+    assert len(rows) == len(warehouse_on_hand(shop.store))
+    assert keys(receiver).count(f"low-stock:{low}@{SITE}") == 1
+
+    settled(threepl.write_stock_file())  # the next count: still low, still short
+    inventory()
+    assert keys(receiver).count(f"low-stock:{low}@{SITE}") == 1  # not told again
+    assert keys(receiver).count("stock-mismatch") == 1
+
+    threepl.set_reorder_level(low, 0)  # back above its threshold: one "recovered"
+    threepl.adjust_stock(short, SITE, 3)
+    settled(threepl.write_stock_file())
+    assert inventory()["mismatches"] == 0
+    assert set(keys(receiver, "resolved")) == {f"low-stock:{low}@{SITE}", "stock-mismatch"}
+    with state(tmp_path) as store:
+        assert [f.status for f in store.stock_files(shop.running.shop)] == ["compared"] * 3
+        steps = [s.summary for s in store.trace(shop.running.shop, short)]
+    assert any("stock differs from the warehouse's count" in step for step in steps)
