@@ -45,6 +45,7 @@ from sandbox.xero.server import RunningXero, start_xero_sandbox
 
 DESCRIPTION_FILE = "sandbox.json"
 API_VERSION = "2026-01"
+SERVED_SCOPES = DEFAULT_SCOPES | {"write_assigned_fulfillment_orders", "write_inventory"}
 # what `shoplines xero connect` uses by default; the sandbox app takes it on any loopback port
 XERO_REDIRECT_URI = "http://127.0.0.1:8754/callback"
 
@@ -152,8 +153,9 @@ def serve(args: argparse.Namespace) -> int:
                 "url": shopify.url,
                 "admin_url": shopify.admin_url,
                 "shop": shopify.shop,
-                # the merchant's app: the default reads plus writing fulfilments (tracking from the 3PL)
-                "token": shopify.state.new_token(DEFAULT_SCOPES | {"write_assigned_fulfillment_orders"}),
+                # the merchant's app: the default reads (read_inventory among them) plus writing fulfilments
+                # (tracking from the 3PL) and stock (correcting Shopify to the 3PL's counts)
+                "token": shopify.state.new_token(SERVED_SCOPES),
                 "api_version": API_VERSION,
                 "plan": args.plan,
                 "time_scale": args.time_scale,
