@@ -54,8 +54,11 @@ def compare_newest(
               "still_writing": len(taken.writing)}  # fmt: skip
     if taken.newest is None or taken.newest.as_of is None:
         last = next((f.as_of for f in state.stock_files(shop) if f.status == "compared"), None)
-        _report_or_clear(alerts, stock_report.NO_COUNT, stock_report.no_count_problem(
-            last, state.now(), timedelta(hours=settings.inventory_count_max_age_hours)))  # fmt: skip
+        since = last or min((r.started_at for r in state.runs(shop, line, limit=1000)), default=None)
+        max_age = timedelta(hours=settings.inventory_count_max_age_hours)
+        _report_or_clear(
+            alerts, stock_report.NO_COUNT, stock_report.no_count_problem(last, since, state.now(), max_age)
+        )
         return counts
     alerts.clear([stock_report.NO_COUNT])
     count, as_of = taken.newest, taken.newest.as_of

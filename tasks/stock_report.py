@@ -76,9 +76,12 @@ def unreadable_problem(files: Sequence[tuple[str, str]]) -> Problem | None:
     )
 
 
-def no_count_problem(last: datetime | None, now: datetime, max_age: timedelta) -> Problem | None:
-    """The warehouse has not sent a count for too long: stock is not being checked at all."""
-    if last is not None and now - last <= max_age:
+def no_count_problem(
+    last: datetime | None, since: datetime | None, now: datetime, max_age: timedelta
+) -> Problem | None:
+    """The warehouse has not sent a count for too long (since the last count, or since the line's first run
+    when there was none): stock is not being checked at all."""
+    if since is None or now - since <= max_age:
         return None
     since = "ever" if last is None else f"since {last:%Y-%m-%d %H:%M} UTC"
     return Problem(

@@ -103,3 +103,35 @@ def test_a_planted_miscount_is_reported_with_its_sku_and_low_stock_is_told_once_
         assert [f.status for f in store.stock_files(shop.running.shop)] == ["compared"] * 3
         steps = [s.summary for s in store.trace(shop.running.shop, short)]
     assert any("stock differs from the warehouse's count" in step for step in steps)
+
+
+def test_a_half_written_file_is_left_alone_and_a_compared_file_is_never_read_again(
+    tmp_path: Path, shop: Shop, threepl: ThreePL, receiver: HttpReceiver
+) -> None:
+    half = threepl.write_stock_file(half=True)  # a 3PL writing in place, under the final name
+    counts = inventory()
+    assert (counts["stock_files"], counts["still_writing"]) == (0, 1)
+    assert half.exists()  # not read, not moved
+
+    settled(half)  # stalled mid-write long enough to look settled: cut mid-row, so it cannot be trusted
+    assert not half.read_bytes().endswith(b"\n")
+    counts = inventory()
+    assert (counts["stock_files"], counts["unreadable"]) == (0, 1)
+    assert keys(receiver) == ["stock-unreadable"]
+    assert half.exists()  # left in place, tried again every run
+
+    threepl.finish_half_written()
+    settled(half)
+    assert inventory()["stock_files"] == 1
+    assert not half.exists()
+    archived = half.parent.parent / "archive" / "stock" / half.name
+    assert archived.is_file()
+
+    (half.parent / half.name).write_bytes(archived.read_bytes())  # the 3PL puts the same file back
+    settled(half)
+    counts = inventory()
+    assert counts["stock_files"] == 0  # archived again, not compared twice
+    assert not half.exists()
+    assert "stock-unreadable" in keys(receiver, "resolved")
+    with state(tmp_path) as store:
+        assert [f.status for f in store.stock_files(shop.running.shop)] == ["compared", "unreadable"]
