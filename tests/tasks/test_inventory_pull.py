@@ -113,8 +113,8 @@ def test_a_snapshot_replaces_and_a_snapshot_far_too_small_is_refused(shop: Shop,
     assert pull(shop, store, full=True) == held
     warehouse = next(iter(shop.running.state.store.locations))
     now = store.now()
-    gone = [LevelRecord(warehouse, f"gid://shopify/InventoryItem/{900000 + n}", f"GONE-{n}", {"on_hand": 1}, now,
-                        now) for n in range(200)]  # fmt: skip
+    gone = [LevelRecord(warehouse, f"gid://shopify/InventoryItem/{900000 + n}", f"GONE-{n}", {"on_hand": 1},
+                        now, now) for n in range(200)]  # fmt: skip
     store.store_levels(SHOP_ID, gone)  # our copy holds far more than Shopify will list
     with pytest.raises(SnapshotTooSmall, match="not replacing our copy"):
         pull(shop, store, full=True)
