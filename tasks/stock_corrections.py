@@ -84,7 +84,7 @@ def _apply(
     shopify: ShopifyClient, state: StateStore, alerts: Alerts, approval: ApprovalRecord, *, run_id: str
 ) -> str:
     batch = approval.detail["changes"]
-    key = f"shoplines-stock-correction-{approval.id}"
+    key = f"shoplines-stock-{approval.id}-{approval.subject[:16]}"  # unique even across state databases
     record = state.begin_stock_correction(approval.shop_id, approval.id, key=key, run_id=run_id)
     crash_point("after_correction_intent")
     wanted = [OnHandChange(c["inventory_item_id"], c["location_id"], c["to"], c["expected"]) for c in batch]

@@ -83,11 +83,15 @@ def no_count_problem(
     when there was none): stock is not being checked at all."""
     if since is None or now - since <= max_age:
         return None
-    since = "ever" if last is None else f"since {last:%Y-%m-%d %H:%M} UTC"
+    when = (
+        f"since {last:%Y-%m-%d %H:%M} UTC"
+        if last
+        else f"since this line started ({since:%Y-%m-%d %H:%M} UTC)"
+    )
     return Problem(
         key=NO_COUNT,
-        title="no stock count from the warehouse " + ("yet" if last is None else since),
-        what=f"No stock file has been compared {since}; Shopify's stock is not being checked against the "
+        title="no stock count from the warehouse " + (when if last else "yet"),
+        what=f"No stock file has been compared {when}; Shopify's stock is not being checked against the "
         f"warehouse (expected at least every {max_age.total_seconds() / 3600:g} hours).",
         next_step="Ask the 3PL whether its stock export runs, and check the outbound folder for files this "
         "line cannot see (another prefix: SHOPLINES_WAREHOUSE_STOCK_FORMAT).",

@@ -8,14 +8,19 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from chaos.runs import KILLED, Launcher, child_env
 from flows.inventory import inventory
 from sandbox.sftp.server import RunningSftp
 from sandbox.sftp.stock import StockLine
 from sandbox.sftp.threepl import ThreePL
+from sandbox.shopify.access import DEFAULT_SCOPES
 from sandbox.warehouse_stock import warehouse_on_hand
+from shoplines.crashpoints import ENV as CRASH_ENV
+from shoplines.crashpoints import INVENTORY_POINTS
 from shoplines.state.store import StateStore
 from tests.clients.shopify_sandbox import Shop, running_shop
 from tests.flows.test_orders_to_warehouse import configure, sandbox_warehouse
@@ -134,3 +139,86 @@ def test_a_half_written_file_is_left_alone_and_a_compared_file_is_never_read_aga
     assert "stock-unreadable" in keys(receiver, "resolved")
     with state(tmp_path) as store:
         assert [f.status for f in store.stock_files(shop.running.shop)] == ["compared", "unreadable"]
+
+
+def corrections_on(monkeypatch: pytest.MonkeyPatch, shop: Shop) -> None:
+    monkeypatch.setenv("SHOPLINES_INVENTORY_CORRECTIONS", "true")
+    token = shop.running.state.new_token(DEFAULT_SCOPES | {"write_inventory"})
+    monkeypatch.setenv("SHOPLINES_SHOPIFY_TOKEN", token)
+
+
+def on_hand(shop: Shop, sku: str) -> int:
+    location = str(shop.store.warehouse_location_id)
+    answer = shop.admin.get("/inventory/levels", params={"sku": sku, "location_id": location}).json()
+    [level] = answer["levels"]
+    return int(level["quantities"]["on_hand"])
+
+
+def proposed(tmp_path: Path, shop: Shop, threepl: ThreePL, sku: str) -> tuple[int, dict[str, Any]]:
+    """A miscount of -3 compared, its correction proposed and approved: (approval id, the change)."""
+    threepl.adjust_stock(sku, SITE, -3)
+    settled(threepl.write_stock_file())
+    assert inventory()["corrections_proposed"] == 1
+    with state(tmp_path) as store:
+        [approval] = store.approvals(shop.running.shop, kind="stock-correction")
+        store.decide_approval(shop.running.shop, approval.id, approve=True, by="Thandi", reason="recounted")
+    [change] = approval.detail["changes"]
+    assert (change["sku"], change["to"]) == (sku, change["expected"] - 3)
+    return approval.id, change
+
+
+@pytest.mark.parametrize("point", INVENTORY_POINTS)
+def test_an_approved_correction_is_applied_once_even_if_the_run_is_killed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, threepl: ThreePL, point: str
+) -> None:
+    corrections_on(monkeypatch, shop)
+    sku = sorted(warehouse_on_hand(shop.store))[2]
+    approval_id, change = proposed(tmp_path, shop, threepl, sku)
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("SHOPLINES_RUN_LEASE_SECONDS", "3")  # the dead run's lease expires soon
+    launcher = Launcher(child_env(str(PREFECT_API_URL.value()), str(tmp_path)), fresh=True)
+    settings = {k: v for k, v in os.environ.items() if k.startswith("SHOPLINES_")}
+    code = launcher.run(
+        ["run", "inventory"], settings | {CRASH_ENV: point}, tmp_path, tmp_path / "killed.log"
+    )
+    assert code == KILLED, (tmp_path / "killed.log").read_text()
+    assert on_hand(shop, sku) == (
+        change["to"] if point == "after_correction_before_mark" else change["expected"]
+    )
+
+    time.sleep(3.2)
+    settled(threepl.write_stock_file())  # the next count: the corrected SKU must now tie out
+    counts = inventory()  # the re-run takes over the dead run's expired lease
+    assert counts["corrections_applied"] == 1
+    assert on_hand(shop, sku) == change["to"]  # once: not 3 more units off
+    assert counts["mismatches"] == 0
+    with state(tmp_path) as store:
+        record = store.stock_correction(shop.running.shop, approval_id)
+        steps = [s.summary for s in store.trace(shop.running.shop, sku)]
+    assert record is not None
+    assert record.status == "applied"
+    assert any("approved by Thandi" in step and step.endswith("applied") for step in steps)
+
+
+def test_a_sale_between_the_comparison_and_the_correction_is_never_overwritten(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, threepl: ThreePL, receiver: HttpReceiver
+) -> None:
+    corrections_on(monkeypatch, shop)
+    sku = sorted(warehouse_on_hand(shop.store))[3]
+    approval_id, change = proposed(tmp_path, shop, threepl, sku)
+    sale = {"sku": sku, "location_id": str(shop.store.warehouse_location_id), "name": "on_hand", "delta": -1,
+            "reason": "correction"}  # fmt: skip
+    shop.admin.post("/inventory/adjust", json=sale).raise_for_status()  # a till sale, fulfilled on the spot
+    settled(threepl.write_stock_file())
+    counts = inventory()
+    assert counts["corrections_stale"] == 1
+    assert on_hand(shop, sku) == change["expected"] - 1  # the sale stands; nothing was written over it
+    assert f"correction-stale:{approval_id}" in keys(receiver)
+    with state(tmp_path) as store:
+        record = store.stock_correction(shop.running.shop, approval_id)
+        [fresh] = store.approvals(shop.running.shop, kind="stock-correction")
+    assert record is not None
+    assert record.status == "stale"
+    assert fresh.detail["changes"][0]["expected"] == change["expected"] - 1  # the next batch starts from now
+    assert fresh.detail["changes"][0]["to"] == change["to"]
