@@ -125,6 +125,7 @@ class ShopifyClient:
         field: OrderField = "processed_at",
         overlap: timedelta = timedelta(0),
         on_page: OnPage | None = None,
+        only: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of complete orders in ``window``, sorted by ``field``.
 
@@ -137,12 +138,14 @@ class ShopifyClient:
             field: ``processed_at``, ``updated_at`` or ``created_at``.
             overlap: Widens the start (for change-time windows).
             on_page: Called after each page with (orders so far, points the page cost).
+            only: Further Shopify search terms, e.g. ``fulfillment_status:unfulfilled``.
 
         Raises:
             ShopifyError: any failure; a partial result is never passed off as complete.
         """
         self._check_history_access(window, overlap)
-        variables = {"query": window.search_query(field, overlap), "sortKey": sort_key(field)}
+        query = window.search_query(field, overlap) + (f" AND {only}" if only else "")
+        variables = {"query": query, "sortKey": sort_key(field)}
         seen, total = SeenOrders(), 0
         for page in self._pager.pages(ORDERS, variables):
             fresh = [order for order in page.nodes if seen.is_new(order)]
@@ -160,9 +163,10 @@ class ShopifyClient:
         field: OrderField = "processed_at",
         overlap: timedelta = timedelta(0),
         on_page: OnPage | None = None,
+        only: str | None = None,
     ) -> list[dict[str, Any]]:
         """All orders in ``window`` (see `iter_order_pages`), one copy per id, newest ``updatedAt``."""
-        pages = self.iter_order_pages(window, field=field, overlap=overlap, on_page=on_page)
+        pages = self.iter_order_pages(window, field=field, overlap=overlap, on_page=on_page, only=only)
         return dedupe_orders(order for page in pages for order in page)
 
     def fulfil_parcel(

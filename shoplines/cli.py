@@ -488,8 +488,9 @@ def demo(
     ] = False,
 ) -> None:
     """Start the sandbox, run orders → warehouse over the seeded days, read the 3PL's answers back (one order
-    rejected, the rest shipped, tracking into Shopify) and show each story."""
-    from shoplines import demo_problems, demo_walkthrough, sandbox_control, views
+    rejected, the rest shipped, tracking into Shopify), post to Xero, compare the 3PL's stock count with
+    Shopify, and show each story."""
+    from shoplines import demo_problems, demo_stock, demo_walkthrough, sandbox_control, views
     from shoplines.demo_walkthrough import orders_to_warehouse_now
 
     home = _home()
@@ -509,6 +510,7 @@ def demo(
     views.delivered_files(console, root)
     demo_walkthrough.feedback(console, running, unknown, push=not problems)
     demo_walkthrough.accounting(console, running, first, last)
+    demo_stock.stock(console, running)
     if problems:  # planted on orders the 3PL has shipped but Shopify does not show as fulfilled yet
         demo_walkthrough.problems(console, running, first, last)
         demo_walkthrough.feedback(console, running, unknown)

@@ -101,7 +101,11 @@ class Settings(BaseSettings):
     )
     inventory_tolerance: int = Field(0, ge=0, description="Unexplained stock differences up to this are ok.")
     inventory_in_flight_days: int = Field(
-        14, ge=1, le=60, description="Orders processed this many days back count as sent and unfulfilled."
+        55,
+        ge=1,
+        le=365,
+        description="Unfulfilled orders processed this many days back may be in flight "
+        "(beyond 60 days Shopify needs the read_all_orders scope).",
     )
     low_stock_file: Path | None = Field(None, description="CSV sku,threshold (`*` = every other SKU).")
     low_stock_default: int | None = Field(
@@ -224,6 +228,8 @@ def sandbox_settings(info: dict[str, Any]) -> dict[str, Any]:
             "sftp_archive_dir": sftp.get("archive"),
             "sftp_processed_dir": sftp.get("processed"),
             "sftp_outbound_dir": sftp.get("outbound"),
+            # the sandbox's 3PL writes stock files atomically: no need to wait a minute for them to settle
+            "warehouse_stock_format": {"settle_seconds": 1} if sftp.get("stock") else None,
         }
     xero = info.get("xero") or {}
     if xero:

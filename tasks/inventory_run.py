@@ -95,8 +95,10 @@ def _compare(
 ) -> pd.DataFrame:  # fmt: skip
     assert count.as_of is not None
     shop = settings.shop_domain
-    now = state.now()
-    raw = shopify.fetch_orders(OrderWindow(now - timedelta(days=settings.inventory_in_flight_days), now))
+    now = state.now()  # the count's own clock may differ from ours (a 3PL's, or the sandbox's): cover both
+    start = min(now, count.as_of) - timedelta(days=settings.inventory_in_flight_days)
+    window = OrderWindow(start, max(now, count.as_of) + timedelta(minutes=1))
+    raw = shopify.fetch_orders(window, only="fulfillment_status:unfulfilled")  # unshipped or partly shipped
     frames = flatten_orders.fn(raw)
     order_ids = frames.orders["order_id"].tolist()
     sent = sent_orders(state.delivered_versions(shop, SENDING_LINE, WAREHOUSE_DESTINATION, order_ids))
