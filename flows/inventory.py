@@ -25,6 +25,7 @@ def inventory(full: bool = False) -> dict[str, int]:
     instead of those changed since the last run (a nightly snapshot catches anything an increment missed)."""
     settings = load_settings()
     warehouse = warehouse_location(settings)
+    stock_corrections.check_api_version(settings.inventory_corrections, settings.shopify_api_version)
     shop = settings.shop_domain
     with open_state(settings) as state, build_shopify(settings) as shopify:
         alerts = build_alerts(settings, state, LINE, None)

@@ -19,12 +19,23 @@ from clients.shopify import ShopifyClient
 from clients.shopify_inventory import InventoryRefused, OnHandChange
 from shoplines.alerting import Alerts, Problem
 from shoplines.crashpoints import crash_point
+from shoplines.errors import ConfigError
 from shoplines.state.records import ApprovalRecord, JournalRow
 from shoplines.state.store import StateStore
 
 KIND = "stock-correction"
+FIRST_VERSION = "2026-04"  # changeFromQuantity and the required idempotency key
 STALE = "correction-stale:"  # + approval id
 REFUSED = "correction-refused:"  # + approval id
+
+
+def check_api_version(corrections: bool, api_version: str) -> None:
+    """Corrections speak `inventorySetQuantities` as of API 2026-04: an older pinned version is refused."""
+    if corrections and api_version < FIRST_VERSION:
+        raise ConfigError(
+            f"SHOPLINES_INVENTORY_CORRECTIONS needs Shopify API {FIRST_VERSION} or later (changeFromQuantity "
+            f"and idempotency keys); SHOPLINES_SHOPIFY_API_VERSION is {api_version}"
+        )
 
 
 def changes(comparison: pd.DataFrame) -> list[dict[str, Any]]:

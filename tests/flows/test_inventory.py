@@ -143,6 +143,7 @@ def test_a_half_written_file_is_left_alone_and_a_compared_file_is_never_read_aga
 
 def corrections_on(monkeypatch: pytest.MonkeyPatch, shop: Shop) -> None:
     monkeypatch.setenv("SHOPLINES_INVENTORY_CORRECTIONS", "true")
+    monkeypatch.setenv("SHOPLINES_SHOPIFY_API_VERSION", "2026-04")
     token = shop.running.state.new_token(DEFAULT_SCOPES | {"write_inventory"})
     monkeypatch.setenv("SHOPLINES_SHOPIFY_TOKEN", token)
 

@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shoplines.errors import ConfigError
 from tasks.compare_stock import compare, describe, mismatches, shopify_stock
 from tasks.low_stock import Thresholds, below, key, problems, recovered
+from tasks.stock_corrections import check_api_version
 
 HERE, ELSEWHERE = "gid://shopify/Location/1", "gid://shopify/Location/2"
 
@@ -121,3 +123,10 @@ def test_low_stock_thresholds_come_from_config_then_the_stock_file_then_defaults
     assert recovered(below(stock, thresholds), {key("A", "JHB"), key("B", "JHB"), key("Z", "JHB")}) == [
         key("A", "JHB")
     ]
+
+
+def test_corrections_refuse_an_api_version_before_2026_04() -> None:
+    check_api_version(False, "2026-01")
+    check_api_version(True, "2026-04")
+    with pytest.raises(ConfigError, match="needs Shopify API 2026-04 or later"):
+        check_api_version(True, "2026-01")
