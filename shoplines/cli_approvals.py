@@ -22,6 +22,11 @@ WHAT_APPROVAL_DOES = {
         "approve: the next run sends the new address to the warehouse as an AMEND (check the parcel has not "
         "left); reject: the warehouse keeps the address it has"
     ),
+    "stock-correction": (
+        "approve: the next inventory run sets Shopify's on_hand to these numbers, each only if Shopify still "
+        "has the number shown (a sale meanwhile makes it stale, nothing is overwritten); reject: Shopify "
+        "keeps its numbers"
+    ),
 }
 
 
@@ -69,6 +74,11 @@ def approvals_show(
     console.print(f"approval {a.id}: {a.kind} for {a.entity_name} ({a.entity_id}), {a.status}", markup=False)
     console.print(f"  {a.summary}", markup=False, soft_wrap=True)
     for key, value in a.detail.items():
+        if key == "changes" and isinstance(value, list):  # a stock correction batch: one line per SKU
+            for c in value:
+                console.print(f"  {c['sku']}: on_hand {c['expected']} → {c['to']} (warehouse counted "
+                              f"{c['warehouse']}, {c['in_flight']} in flight)", markup=False)  # fmt: skip
+            continue
         console.print(f"  {key.replace('_', ' ')}: {value}", markup=False, highlight=False, soft_wrap=True)
     if a.amount_cents is not None:
         console.print(f"  amount: ZAR {a.amount_cents / 100:,.2f}".replace(",", " "), markup=False)

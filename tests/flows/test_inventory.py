@@ -4,6 +4,7 @@ comparison, its report and alerts; files read once and never half-read; low stoc
 from __future__ import annotations
 
 import csv
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -11,6 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
+from typer.testing import CliRunner
 
 from chaos.runs import KILLED, Launcher, child_env
 from flows.inventory import inventory
@@ -19,6 +24,7 @@ from sandbox.sftp.stock import StockLine
 from sandbox.sftp.threepl import ThreePL
 from sandbox.shopify.access import DEFAULT_SCOPES
 from sandbox.warehouse_stock import warehouse_on_hand
+from shoplines.cli_approvals import approvals_app
 from shoplines.crashpoints import ENV as CRASH_ENV
 from shoplines.crashpoints import INVENTORY_POINTS
 from shoplines.state.store import StateStore
@@ -92,6 +98,13 @@ def test_a_planted_miscount_is_reported_with_its_sku_and_low_stock_is_told_once_
     assert (rows[0]["sku"], rows[0]["status"]) == (short, "mismatch")
     assert len(rows) == len(warehouse_on_hand(shop.store))
     assert keys(receiver).count(f"low-stock:{low}@{SITE}") == 1
+    with get_client(sync_client=True) as client:  # the mismatch table on the flow run, for ops in the UI
+        [table] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["inventory-mismatches"])),
+            sort=ArtifactSort.CREATED_DESC, limit=1,
+        )  # fmt: skip
+    [listed] = json.loads(str(table.data))
+    assert (listed["sku"], listed["unexplained"], listed["status"]) == (short, 3, "mismatch")
 
     settled(threepl.write_stock_file())  # the next count: still low, still short
     inventory()
@@ -162,6 +175,11 @@ def proposed(tmp_path: Path, shop: Shop, threepl: ThreePL, sku: str) -> tuple[in
     assert inventory()["corrections_proposed"] == 1
     with state(tmp_path) as store:
         [approval] = store.approvals(shop.running.shop, kind="stock-correction")
+    shown = CliRunner().invoke(approvals_app, ["show", str(approval.id)])
+    assert shown.exit_code == 0, shown.output
+    assert f"{sku}: on_hand " in shown.output
+    assert "approve: the next inventory run sets Shopify's on_hand" in " ".join(shown.output.split())
+    with state(tmp_path) as store:
         store.decide_approval(shop.running.shop, approval.id, approve=True, by="Thandi", reason="recounted")
     [change] = approval.detail["changes"]
     assert (change["sku"], change["to"]) == (sku, change["expected"] - 3)

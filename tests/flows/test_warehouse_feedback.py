@@ -130,22 +130,24 @@ def test_an_unreadable_file_stays_in_place_and_alerts_once(
     monkeypatch.setenv("SHOPLINES_NOTIFY_WEBHOOK_URL", f"{receiver.url}/hook")
     outbound = warehouse.inbound.parent / "outbound"
     (outbound / "SHIP_000001.csv").write_bytes(b"order,sku\r\n#1001,ABC\r\n")  # not our columns
-    (outbound / "STOCK_20261127.csv").write_bytes(b"sku,qty\r\nABC,4\r\n")  # not an answer at all
+    (outbound / "INVOICE_20261127.csv").write_bytes(b"sku,qty\r\nABC,4\r\n")  # not an answer at all
     (outbound / "ACK_x.csv.part").write_bytes(b"half")  # still being written: never read
+    (outbound / "STOCK_20261127T100000Z.csv").write_bytes(b"sku,qty\r\n")  # the inventory line's: left alone
     for _ in range(2):
         counts = warehouse_feedback()
         assert counts["unreadable"] == 2
     assert sorted(p.name for p in outbound.iterdir()) == [
         "ACK_x.csv.part",
+        "INVOICE_20261127.csv",
         "SHIP_000001.csv",
-        "STOCK_20261127.csv",
+        "STOCK_20261127T100000Z.csv",
     ]
     told = [n for n in notices(receiver) if n["key"] == "answer-unreadable"]
     assert len(told) == 1
     assert "missing columns" in told[0]["what"]
 
     (outbound / "SHIP_000001.csv").unlink()
-    (outbound / "STOCK_20261127.csv").unlink()
+    (outbound / "INVOICE_20261127.csv").unlink()
     warehouse_feedback()
     assert [n["kind"] for n in notices(receiver) if n["key"] == "answer-unreadable"] == [
         "problem",
