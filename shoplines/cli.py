@@ -196,6 +196,24 @@ def run_refunds_to_accounting(
     views.counts(console, counts, "refunds → Xero")
 
 
+@run_app.command("month-end")
+def run_month_end(
+    month: Annotated[
+        str | None, typer.Option(help="The month, YYYY-MM, in shop time (default: last month).")
+    ] = None,
+    revise: Annotated[
+        bool, typer.Option(help="Re-issue a month whose data changed as a new revision.")
+    ] = False,
+) -> None:
+    """Make the month-end finance pack (workbook, CSVs, manifest), check that it ties out to the cent and to
+    Shopify, and deliver it to finance's SFTP folder and/or email."""
+    from flows.month_end import month_end
+    from shoplines import views
+    from shoplines.month_end_view import month_end as show
+
+    show(console, views.with_progress(console, lambda: month_end(month, revise)))
+
+
 @run_app.command("reconcile")
 def run_reconcile(
     date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],

@@ -25,7 +25,9 @@ def is_candidate(order: PackOrder, period: Period) -> bool:
     return not order.test and order.processed_at < period.start and period.contains(order.updated_at)
 
 
-def adjustment(order: PackOrder, baseline: Baseline | None, period: Period) -> tuple[Figures, list[list[str]]]:
+def adjustment(
+    order: PackOrder, baseline: Baseline | None, period: Period
+) -> tuple[Figures, list[list[str]]]:
     """The change to `order` against its baseline, and its Adjustments rows (none when its month was never
     issued, or nothing that finance sees changed)."""
     if baseline is None:

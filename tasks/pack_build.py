@@ -69,7 +69,9 @@ def _orders(sources: Sources, shop: Shop, books: Books, out: Path, wanted: set[s
             rejected += bad
             for o in good:
                 if o.order_id in seen:
-                    raise RepeatedOrder(f"order {o.name} changed while the month was read: run the month again")
+                    raise RepeatedOrder(
+                        f"order {o.name} changed while the month was read: run the month again"
+                    )
                 seen.add(o.order_id)
             month = [o for o in good if shop.period.contains(o.processed_at)]
             keep.update({o.order_id: _slim(o) for o in month if o.order_id in wanted})
@@ -100,7 +102,9 @@ def _changed(sources: Sources, shop: Shop, books: Books, wanted: set[str],
                      or r.entity_id in wanted}  # fmt: skip
         for o in (o for o in good if o.processed_at < shop.period.start):
             rejected.pop(o.order_id, None)
-            if o.order_id in wanted and (o.order_id not in keep or keep[o.order_id].updated_at <= o.updated_at):
+            if o.order_id in wanted and (
+                o.order_id not in keep or keep[o.order_id].updated_at <= o.updated_at
+            ):
                 keep[o.order_id] = _slim(o)
             known = candidates.get(o.order_id)
             if known is not None and known.updated_at > o.updated_at:
@@ -127,7 +131,9 @@ def build_sheets(sources: Sources, shop: Shop, books: Books, out: Path) -> Built
             rejected.append(Rejected(part.refund_id, None, "its order could not be read", {}))
         elif not order.test:
             found, rows = refund_rows(part, order, shop.period.timezone)
-            totals.refund(safe(order.gateway), [(c.vat_class, c.amount, c.vat) for c in found], part.paid_cents)
+            totals.refund(
+                safe(order.gateway), [(c.vat_class, c.amount, c.vat) for c in found], part.paid_cents
+            )
             refunds += rows
     files[REFUNDS.file] = write_sheet(out, REFUNDS, refunds)
     files |= _adjustments(list(candidates.values()), shop, books, out, totals)

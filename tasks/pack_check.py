@@ -57,7 +57,9 @@ def _add_order(out: ShopifyTotals, o: dict[str, Any], currency: str) -> None:
     out.gross += total + discounts - shipping - (0 if o.get("taxesIncluded", True) else vat)
 
 
-def shopify_totals(sales: Iterable[Page], changed: Iterable[Page], period: Period, currency: str) -> ShopifyTotals:
+def shopify_totals(
+    sales: Iterable[Page], changed: Iterable[Page], period: Period, currency: str
+) -> ShopifyTotals:
     """Add up `sales` (orders processed in the month) and the refunds created in it found on `changed`."""
     out = ShopifyTotals()
     for o in _newest(sales).values():

@@ -18,7 +18,9 @@ class Amounts(NamedTuple):
     discounts: int = 0  # line and shipping discounts
     shipping: int = 0  # shipping at its original price
     vat: int = 0
-    total: int = 0  # what the customer was charged: gross - discounts + shipping (+ VAT when prices exclude it)
+    total: int = (
+        0  # what the customer was charged: gross - discounts + shipping (+ VAT when prices exclude it)
+    )
 
     def __add__(self, other: object) -> Amounts:  # type: ignore[override]
         if not isinstance(other, Amounts):

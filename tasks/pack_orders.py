@@ -46,7 +46,9 @@ def _tax(tax_lines: object, what: str) -> tuple[int, Decimal]:
     return cents, rate
 
 
-def _line(item: Payload, order: Payload, export: bool) -> tuple[list[str], str, Amounts, tuple[str, str, str]]:
+def _line(
+    item: Payload, order: Payload, export: bool
+) -> tuple[list[str], str, Amounts, tuple[str, str, str]]:
     name = str(rd.text(item.get("name"), "line name"))
     quantity = rd.integer(item.get("quantity"), "quantity")
     unit = rd.money(item.get("originalUnitPriceSet"), "originalUnitPriceSet")[0]

@@ -49,12 +49,12 @@ def _renderer(ws: WriteOnlyWorksheet, sheet: Sheet) -> Callable[[list[str]], lis
         cells: list[Any] = []
         for kind, text, fill in zip(kinds, row, fills, strict=True):
             value = _value(kind, text)
-            if value == "":
-                cells.append(None)
-            elif kind in ("key", "text"):
-                cells.append(value)  # safe text: the writer never starts it with "=", so no formula
+            if value == "" or kind in ("key", "text"):
+                cells.append(value or None)  # safe text: never starts with "=", so never a formula
                 continue
             cell = WriteOnlyCell(ws, value=value)
+            if kind == "amount":
+                exact(cell, text)
             cell.number_format = FORMATS[kind]
             if fill is not None and value != 0:
                 cell.fill = fill
@@ -62,6 +62,13 @@ def _renderer(ws: WriteOnlyWorksheet, sheet: Sheet) -> Callable[[list[str]], lis
         return cells
 
     return render
+
+
+def exact(cell: WriteOnlyCell, text: str) -> None:
+    """Store the amount as its decimal text ("85.04"). openpyxl writes numbers with "%.16g", which turns
+    Decimal("85.04") into 85.04000000000001; given text, it writes the text as it is."""
+    cell._value = text  # noqa: SLF001 - the one way to keep openpyxl from going through float
+    cell.data_type = "n"
 
 
 def _rows(path: Path) -> Iterator[list[str]]:

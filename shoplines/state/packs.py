@@ -92,7 +92,9 @@ def figures_of(session: Session, pack_id: int, kind: str = "order") -> dict[str,
     return {f.order_id: (f.order_name, dict(f.figures)) for f in session.scalars(query)}
 
 
-def baselines(session: Session, shop_id: str, order_ids: Sequence[str], month: str) -> dict[str, tuple[list[Figures], str]]:
+def baselines(
+    session: Session, shop_id: str, order_ids: Sequence[str], month: str
+) -> dict[str, tuple[list[Figures], str]]:
     """Per order whose month has an issued pack before `month`: the figures finance has (its month's latest
     revision, then each later month's adjustment issued after it) and the name of that revision."""
     latest: dict[str, PackRecord] = {}
@@ -119,7 +121,9 @@ def baselines(session: Session, shop_id: str, order_ids: Sequence[str], month: s
     return found
 
 
-def invoice_days(session: Session, shop_id: str, provider: str, first: str, last: str) -> dict[str, tuple[int, int]]:
+def invoice_days(
+    session: Session, shop_id: str, provider: str, first: str, last: str
+) -> dict[str, tuple[int, int]]:
     """Per business day (YYYY-MM-DD) from `first` to `last`: orders in posted invoices and their amount."""
     query = select(Posting.business_date, Posting.entity_ids, Posting.amount_cents).where(
         Posting.shop_id == shop_id, Posting.provider == provider, Posting.kind == "invoice",

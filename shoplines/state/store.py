@@ -30,8 +30,7 @@ from shoplines.state import (
 )
 from shoplines.state.db import make_engine, migrate, read_only
 from shoplines.state.models import Lease as LeaseRow
-from shoplines.state.models import MonthEndPack
-from shoplines.state.models import Run
+from shoplines.state.models import MonthEndPack, Run
 from shoplines.state.records import (
     AlertRecord,
     AnswerFileRecord,
@@ -743,7 +742,9 @@ class StateStore:
         with self._reads.begin() as session:
             return packs.baselines(session, shop_id, order_ids, month)
 
-    def posted_invoice_days(self, shop_id: str, provider: str, first: str, last: str) -> dict[str, tuple[int, int]]:
+    def posted_invoice_days(
+        self, shop_id: str, provider: str, first: str, last: str
+    ) -> dict[str, tuple[int, int]]:
         """Per business day: orders in posted invoices and their amount in cents."""
         with self._reads.begin() as session:
             return packs.invoice_days(session, shop_id, provider, first, last)
