@@ -22,8 +22,10 @@ from tasks.pack_read import Shop
 from tasks.pack_run import Job, MonthEnd, Targets, make_pack
 
 LINE = "month-end"
-NOT_DELIVERED = ("Nothing was delivered. Engineering is told too; the pack is made again once the differences "
-                 "are explained.")  # fmt: skip
+NOT_DELIVERED = (
+    "Nothing was delivered. Engineering is told too; the pack is made again once the differences "
+    "are explained."
+)
 
 
 def tell_finance(email: Email | None, notice: Notice) -> None:
@@ -43,9 +45,17 @@ def finance_email(settings: Settings) -> Email | None:
     if not settings.smtp_host:
         raise ConfigError("SHOPLINES_MONTH_END_EMAIL_TO is set but SHOPLINES_SMTP_HOST is not")
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    return Email(SmtpSettings(settings.smtp_host, settings.smtp_port, settings.notify_email_from,
-                              tuple(settings.month_end_email_to), settings.smtp_username, password,
-                              settings.smtp_security))  # fmt: skip
+    return Email(
+        SmtpSettings(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.notify_email_from,
+            tuple(settings.month_end_email_to),
+            settings.smtp_username,
+            password,
+            settings.smtp_security,
+        )
+    )
 
 
 def targets(settings: Settings) -> Targets:
@@ -80,14 +90,32 @@ def month_end(month: str | None = None, revise: bool = False) -> MonthEnd:
             try:
                 found.append(make_pack(job))
             except PackInvalid as exc:
-                tell_finance(email, Notice("problem", f"month-end:{label}", settings.shop_domain, LINE,
-                                           f"the pack for {label} does not tie out", str(exc), NOT_DELIVERED,
-                                           span.describe()))  # fmt: skip
+                tell_finance(
+                    email,
+                    Notice(
+                        "problem",
+                        f"month-end:{label}",
+                        settings.shop_domain,
+                        LINE,
+                        f"the pack for {label} does not tie out",
+                        str(exc),
+                        NOT_DELIVERED,
+                        span.describe(),
+                    ),
+                )
                 raise
             return {"delivered_to": len(found[0].delivered_to), "changes": len(found[0].changes)}
 
-        run_window(settings, state, alerts, line=LINE, window=window, run=run,
-                   params={"month": label, "revise": revise}, body=body)  # fmt: skip
+        run_window(
+            settings,
+            state,
+            alerts,
+            line=LINE,
+            window=window,
+            run=run,
+            params={"month": label, "revise": revise},
+            body=body,
+        )
     result = found[0]
     run_logger().info("%s: %s %s (%s)", label, result.outcome, result.pack, os.fspath(result.folder or ""))
     return result

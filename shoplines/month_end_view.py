@@ -1,4 +1,4 @@
-"""What `shoplines run month-end` prints: what happened to the month, its control totals, where the pack is."""
+"""What `shoplines run month-end` prints: what became of the month, its control totals, where the pack is."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from tasks.pack_run import MonthEnd
 
 SAID = {
     "delivered": "{pack} was made, checked and delivered",
-    "issued": "{pack} was made and checked; no delivery is configured (SHOPLINES_MONTH_END_SFTP_DIR / _EMAIL_TO)",
+    "issued": "{pack} was made and checked; no delivery is set (SHOPLINES_MONTH_END_SFTP_DIR, _EMAIL_TO)",
     "unchanged": "{month}: the data is unchanged, so the pack is {pack}, already delivered",
-    "closed": "{month} was issued as {pack} and its data has changed since: the closed month is not rewritten "
+    "closed": "{month} was issued as {pack} and its data changed since: the closed month is not rewritten "
     "(changes to its orders appear as adjustments in the month they happened); --revise re-issues it",
 }
 

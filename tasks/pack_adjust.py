@@ -33,8 +33,13 @@ def adjustment(
     if baseline is None:
         return {}, []
     changed = difference(order.figures, baseline.figures)
-    head = [safe(order.name), month_of(order.processed_at, period.timezone),
-            stamp(order.updated_at, period.timezone), safe(order.gateway), safe(baseline.issued_in)]  # fmt: skip
+    head = [
+        safe(order.name),
+        month_of(order.processed_at, period.timezone),
+        stamp(order.updated_at, period.timezone),
+        safe(order.gateway),
+        safe(baseline.issued_in),
+    ]
     rows = [[*head, cls, *(amount(v) for v in money)] for cls, money in changed.items()]
     return changed, rows
 

@@ -59,11 +59,16 @@ class RepeatedOrder(RuntimeError):
     """Shopify returned an order twice while the month was read: it changed meanwhile; run again."""
 
 
-def _orders(sources: Sources, shop: Shop, books: Books, out: Path, wanted: set[str],
-            keep: dict[str, PackOrder]) -> tuple[dict[str, Written], Totals, Days, list[Rejected]]:  # fmt: skip
+def _orders(
+    sources: Sources, shop: Shop, books: Books, out: Path, *, wanted: set[str], keep: dict[str, PackOrder]
+) -> tuple[dict[str, Written], Totals, Days, list[Rejected]]:
+    """The month's orders and their lines, written a chunk at a time; orders a refund needs are kept."""
     totals, days, rejected, seen = Totals(), Days(shop.period), [], set()
-    with (SheetWriter(out, ORDERS) as orders, SheetWriter(out, LINES) as lines,
-          (out / FIGURES).open("w", encoding="utf-8") as figures):  # fmt: skip
+    with (
+        SheetWriter(out, ORDERS) as orders,
+        SheetWriter(out, LINES) as lines,
+        (out / FIGURES).open("w", encoding="utf-8") as figures,
+    ):
         for chunk in chunks(sources.orders):
             good, bad = read_orders(chunk, shop)
             rejected += bad
@@ -81,8 +86,17 @@ def _orders(sources: Sources, shop: Shop, books: Books, out: Path, wanted: set[s
             lines.write(row for o in month for row in o.line_rows)
             for o in month:
                 totals.sale(safe(o.gateway), o.figures, cancelled=bool(o.order_row[5]), rows=len(o.line_rows))
-                figures.write(json.dumps({"order_id": o.order_id, "name": o.name, "kind": "order",
-                                          "figures": to_json(o.figures)}) + "\n")  # fmt: skip
+                figures.write(
+                    json.dumps(
+                        {
+                            "order_id": o.order_id,
+                            "name": o.name,
+                            "kind": "order",
+                            "figures": to_json(o.figures),
+                        }
+                    )
+                    + "\n"
+                )
             days.add(month, books.warehouse([o.order_id for o in month]))
         return {ORDERS.file: orders.close(), LINES.file: lines.close()}, totals, days, rejected
 
@@ -91,15 +105,17 @@ def _slim(order: PackOrder) -> PackOrder:
     return replace(order, order_row=[], line_rows=[])
 
 
-def _changed(sources: Sources, shop: Shop, books: Books, wanted: set[str],
-             keep: dict[str, PackOrder]) -> tuple[dict[str, PackOrder], list[Rejected]]:  # fmt: skip
+def _changed(
+    sources: Sources, shop: Shop, books: Books, wanted: set[str], keep: dict[str, PackOrder]
+) -> tuple[dict[str, PackOrder], list[Rejected]]:
     """Orders of earlier months: kept when a refund of the month needs them, or when they changed in it."""
     candidates: dict[str, PackOrder] = {}
     rejected: dict[str, Rejected] = {}
     for chunk in chunks(sources.changed):
         good, bad = read_orders(chunk, shop)
-        rejected |= {str(r.entity_id): r for r in bad if touched_in(r.payload, shop.period)
-                     or r.entity_id in wanted}  # fmt: skip
+        rejected |= {
+            str(r.entity_id): r for r in bad if touched_in(r.payload, shop.period) or r.entity_id in wanted
+        }
         for o in (o for o in good if o.processed_at < shop.period.start):
             rejected.pop(o.order_id, None)
             if o.order_id in wanted and (
@@ -121,7 +137,7 @@ def build_sheets(sources: Sources, shop: Shop, books: Books, out: Path) -> Built
     parts, rejected = read_refunds(sources.money, shop)
     wanted = {p.order_id for p in parts}
     keep: dict[str, PackOrder] = {}
-    files, totals, days, bad = _orders(sources, shop, books, out, wanted, keep)
+    files, totals, days, bad = _orders(sources, shop, books, out, wanted=wanted, keep=keep)
     candidates, also = _changed(sources, shop, books, wanted, keep)
     rejected += bad + also
     refunds = []
@@ -137,16 +153,27 @@ def build_sheets(sources: Sources, shop: Shop, books: Books, out: Path) -> Built
             refunds += rows
     files[REFUNDS.file] = write_sheet(out, REFUNDS, refunds)
     files |= _adjustments(list(candidates.values()), shop, books, out, totals)
-    unreadable = [["unreadable", "month-end", safe(r.entity_name or r.entity_id or "?"), free_text(r.reason),
-                   "", "", "this run"] for r in rejected]  # fmt: skip
+    unreadable = [
+        [
+            "unreadable",
+            "month-end",
+            safe(r.entity_name or r.entity_id or "?"),
+            free_text(r.reason),
+            "",
+            "",
+            "this run",
+        ]
+        for r in rejected
+    ]
     files[EXCEPTIONS.file] = write_sheet(out, EXCEPTIONS, [*books.exceptions, *unreadable])
     files |= reconciliation_rows(days, books.accounting, out)
     files[SUMMARY.file] = write_sheet(out, SUMMARY, summary_rows(totals))
     return Built(out, files, totals, rejected)
 
 
-def _adjustments(candidates: list[PackOrder], shop: Shop, books: Books, out: Path,
-                 totals: Totals) -> dict[str, Written]:  # fmt: skip
+def _adjustments(
+    candidates: list[PackOrder], shop: Shop, books: Books, out: Path, totals: Totals
+) -> dict[str, Written]:
     baselines: dict[str, Baseline] = {}
     for start in range(0, len(candidates), 500):
         baselines |= books.baselines([o.order_id for o in candidates[start : start + 500]])
@@ -155,6 +182,15 @@ def _adjustments(candidates: list[PackOrder], shop: Shop, books: Books, out: Pat
         for order, changed, found in adjustments(candidates, baselines, shop.period):
             totals.adjustment(safe(order.gateway), changed)
             rows += found
-            figures.write(json.dumps({"order_id": order.order_id, "name": order.name, "kind": "adjustment",
-                                      "figures": to_json(changed)}) + "\n")  # fmt: skip
+            figures.write(
+                json.dumps(
+                    {
+                        "order_id": order.order_id,
+                        "name": order.name,
+                        "kind": "adjustment",
+                        "figures": to_json(changed),
+                    }
+                )
+                + "\n"
+            )
     return {ADJUSTMENTS.file: write_sheet(out, ADJUSTMENTS, rows)}

@@ -1,11 +1,10 @@
-"""The independent check: Shopify's own order-level totals for the month (a separate query, `ORDER_TOTALS_PAGE`)
-added up here, against what the pack's line-level sheets add up to. They must agree to the cent."""
+"""The independent check: Shopify's own order-level totals for the month (a query of their own,
+`ORDER_TOTALS_PAGE`) added up here, against what the pack's line-level sheets add up to, to the cent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from tasks import received as rd
@@ -32,71 +31,102 @@ class ShopifyTotals:
     unreadable: list[str] = field(default_factory=list)
 
 
-def _newest(pages: Iterable[Page], key: str = "id") -> dict[str, dict[str, Any]]:
-    """One copy per id, the newest `updatedAt` (paging by a changing field can meet an order twice)."""
-    found: dict[str, dict[str, Any]] = {}
-    for page in pages:
-        for node in page:
-            known = found.get(str(node.get(key)))
-            if known is None or str(known.get("updatedAt")) <= str(node.get("updatedAt")):
-                found[str(node.get(key))] = node
-    return found
+Counted = tuple[int, ...]  # orders, tests, gross, discounts, shipping, VAT, total, refunds, refunded
 
 
-def _add_order(out: ShopifyTotals, o: dict[str, Any], currency: str) -> None:
-    cents = {name: rd.money(o.get(f"{name}Set"), f"{name}Set") for name in
-             ("totalPrice", "totalTax", "totalDiscounts", "totalShippingPrice")}  # fmt: skip
+def _order(o: dict[str, Any], period: Period, currency: str) -> Counted:
+    """What one order adds to the sales side: nothing outside the month, a test, or its totals."""
+    moment = rd.timestamp(o.get("processedAt"), "processedAt")
+    if moment is None or not period.contains(moment):
+        return ()
+    if rd.flag(o.get("test"), "test"):
+        return (0, 1)
+    cents = {
+        name: rd.money(o.get(f"{name}Set"), f"{name}Set")
+        for name in ("totalPrice", "totalTax", "totalDiscounts", "totalShippingPrice")
+    }
     if {c for _, c in cents.values()} != {currency}:
         raise ValueError(f"not in {currency}")
     total, vat, discounts, shipping = (cents[n][0] for n in cents)
-    out.orders += 1
-    out.total += total
-    out.vat += vat
-    out.discounts += discounts
-    out.shipping += shipping
-    out.gross += total + discounts - shipping - (0 if o.get("taxesIncluded", True) else vat)
+    gross = total + discounts - shipping - (0 if o.get("taxesIncluded", True) else vat)
+    return (1, 0, gross, discounts, shipping, vat, total)
+
+
+def _refunds(o: dict[str, Any], period: Period) -> Counted:
+    """What one order adds to the refund side: its refunds created in the month."""
+    if o.get("test") is True:
+        return ()
+    count = cents = 0
+    for refund in o.get("refunds") or []:
+        created = rd.timestamp(refund.get("createdAt"), "createdAt")
+        if created is not None and period.contains(created):
+            cents += rd.money(refund.get("totalRefundedSet"), "totalRefundedSet")[0]
+            count += 1
+    return (0, 0, 0, 0, 0, 0, 0, count, cents) if count else ()
+
+
+class _Adder:
+    """Adds each order once, its newest copy (paging by a changing field can meet an order twice); only
+    orders that add something are remembered, as a few integers."""
+
+    def __init__(self) -> None:
+        self.sums = [0] * 9
+        self.kept: dict[str, tuple[str, Counted]] = {}
+        self.unreadable: list[str] = []
+
+    def add(self, o: dict[str, Any], count: Callable[[dict[str, Any]], Counted]) -> None:
+        ident, updated = str(o.get("id")), str(o.get("updatedAt"))
+        known = self.kept.get(ident)
+        if known is not None and known[0] > updated:
+            return
+        try:
+            found = count(o)
+        except ValueError as exc:
+            self.unreadable.append(f"{o.get('name')}: {exc}")
+            return
+        for i, v in enumerate(known[1] if known else ()):
+            self.sums[i] -= v
+        for i, v in enumerate(found):
+            self.sums[i] += v
+        if found:
+            self.kept[ident] = (updated, found)
+        else:
+            self.kept.pop(ident, None)
 
 
 def shopify_totals(
     sales: Iterable[Page], changed: Iterable[Page], period: Period, currency: str
 ) -> ShopifyTotals:
     """Add up `sales` (orders processed in the month) and the refunds created in it found on `changed`."""
-    out = ShopifyTotals()
-    for o in _newest(sales).values():
-        try:
-            moment = rd.timestamp(o.get("processedAt"), "processedAt")
-            if moment is None or not period.contains(moment):
-                continue
-            if rd.flag(o.get("test"), "test"):
-                out.tests += 1
-                continue
-            _add_order(out, o, currency)
-        except ValueError as exc:
-            out.unreadable.append(f"order {o.get('name')}: {exc}")
-    for o in _newest(changed).values():
-        if o.get("test") is True:
-            continue
-        for refund in o.get("refunds") or []:
-            try:
-                created: datetime | None = rd.timestamp(refund.get("createdAt"), "createdAt")
-                if created is not None and period.contains(created):
-                    out.refunded += rd.money(refund.get("totalRefundedSet"), "totalRefundedSet")[0]
-                    out.refunds += 1
-            except ValueError as exc:
-                out.unreadable.append(f"a refund of {o.get('name')}: {exc}")
-    return out
+    sold, refunded = _Adder(), _Adder()
+    for page in sales:
+        for o in page:
+            sold.add(o, lambda x: _order(x, period, currency))
+    for page in changed:
+        for o in page:
+            refunded.add(o, lambda x: _refunds(x, period))
+    s, r = sold.sums, refunded.sums
+    return ShopifyTotals(
+        s[0], s[1], s[2], s[3], s[4], s[5], s[6], r[7], r[8], sold.unreadable + refunded.unreadable
+    )
 
 
 def compare(shopify: ShopifyTotals, pack: Totals, label: str) -> list[str]:
     """Where the pack's sums differ from Shopify's own totals (empty: they agree to the cent)."""
-    pairs = [
-        ("orders", shopify.orders, pack.orders, str), ("test orders", shopify.tests, pack.tests, str),
+    pairs: list[tuple[str, int, int, Callable[[int], str]]] = [
+        ("orders", shopify.orders, pack.orders, str),
+        ("test orders", shopify.tests, pack.tests, str),
         ("gross sales", shopify.gross, pack.sales.gross, amount),
         ("discounts", shopify.discounts, pack.sales.discounts, amount),
-        ("shipping", shopify.shipping, pack.sales.shipping, amount), ("VAT", shopify.vat, pack.sales.vat, amount),
-        ("order total", shopify.total, pack.sales.total, amount), ("refunds", shopify.refunds, pack.refunds.count, str),
+        ("shipping", shopify.shipping, pack.sales.shipping, amount),
+        ("VAT", shopify.vat, pack.sales.vat, amount),
+        ("order total", shopify.total, pack.sales.total, amount),
+        ("refunds", shopify.refunds, pack.refunds.count, str),
         ("money refunded", shopify.refunded, pack.paid, amount),
-    ]  # fmt: skip
-    found = [f"Shopify's {what} for {label} is {show(theirs)}, the pack's is {show(ours)}"
-             for what, theirs, ours, show in pairs if theirs != ours]  # fmt: skip
+    ]
+    found = [
+        f"Shopify's {what} for {label} is {show(theirs)}, the pack's is {show(ours)}"
+        for what, theirs, ours, show in pairs
+        if theirs != ours
+    ]
     return found + [f"Shopify's totals could not be read for {u}" for u in shopify.unreadable[:10]]

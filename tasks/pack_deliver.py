@@ -54,8 +54,10 @@ def deliver_sftp(connect: Callable[[], SftpClient], directory: str, pack: PackFi
             except SftpTargetExists:
                 there = sftp.read_bytes(posixpath.join(folder, path.name))
                 if hashlib.sha256(there).digest() != hashlib.sha256(data).digest():
-                    raise DeliveryError(f"{folder}/{path.name} is already on the SFTP server with other "
-                                        "content: a pack revision is never overwritten") from None  # fmt: skip
+                    raise DeliveryError(
+                        f"{folder}/{path.name} is already on the SFTP server with other "
+                        "content: a pack revision is never overwritten"
+                    ) from None
     return folder
 
 
@@ -72,8 +74,10 @@ def zipped(csvs: Sequence[Path]) -> bytes:
 @task(name="deliver-pack-email", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
 def deliver_email(email: Email, pack: PackFiles, subject: str, body: str) -> str:
     """Send the pack to finance as attachments; returns the recipients."""
-    files = [(pack.workbook.name, pack.workbook.read_bytes(), XLSX),
-             (f"{pack.name}-{MANIFEST}", pack.manifest.read_bytes(), "application/json"),
-             (f"{pack.name}-csv.zip", zipped(pack.csvs), "application/zip")]  # fmt: skip
+    files = [
+        (pack.workbook.name, pack.workbook.read_bytes(), XLSX),
+        (f"{pack.name}-{MANIFEST}", pack.manifest.read_bytes(), "application/json"),
+        (f"{pack.name}-csv.zip", zipped(pack.csvs), "application/zip"),
+    ]
     email.send_files(subject, body, files)
     return "email"

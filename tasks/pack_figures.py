@@ -22,7 +22,7 @@ class Amounts(NamedTuple):
         0  # what the customer was charged: gross - discounts + shipping (+ VAT when prices exclude it)
     )
 
-    def __add__(self, other: object) -> Amounts:  # type: ignore[override]
+    def __add__(self, other: object) -> Amounts:
         if not isinstance(other, Amounts):
             return NotImplemented
         return Amounts(*(a + b for a, b in zip(self, other, strict=True)))

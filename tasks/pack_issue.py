@@ -54,20 +54,30 @@ def cover(draft: Draft, who: Identity, fingerprint: str) -> list[tuple[str, str]
     net = t.sales.total - t.refunds.amount + t.adjustments.amount
     return [
         ("Pack", draft.name + (f" (replaces {draft.replaces})" if draft.replaces else "")),
-        ("Shop", safe(who.shop)), ("Period", f"{p.first_day} to {p.last_day}, shop time"),
-        ("Time zone", p.timezone), ("Period in UTC", f"{p.start:%Y-%m-%d %H:%M} to {p.end:%Y-%m-%d %H:%M} UTC"),
+        ("Shop", safe(who.shop)),
+        ("Period", f"{p.first_day} to {p.last_day}, shop time"),
+        ("Time zone", p.timezone),
+        ("Period in UTC", f"{p.start:%Y-%m-%d %H:%M} to {p.end:%Y-%m-%d %H:%M} UTC"),
         ("Generated", f"{shop_time(who.generated_at, p.timezone):%Y-%m-%d %H:%M:%S} shop time"),
-        ("Run id", who.run_id), ("Currency", f"{who.currency}, amounts include VAT"),
-        ("Control totals", f"sales {amount(t.sales.total)}, refunds {amount(t.refunds.amount)}, adjustments "
-                           f"{amount(t.adjustments.amount)}, net {amount(net)} ({t.orders} orders)"),
-        ("Orders", "by processedAt in shop time; test orders left out; a cancellation shows with its date "
-                   "and its reversal under Refunds"),
+        ("Run id", who.run_id),
+        ("Currency", f"{who.currency}, amounts include VAT"),
+        (
+            "Control totals",
+            f"sales {amount(t.sales.total)}, refunds {amount(t.refunds.amount)}, adjustments "
+            f"{amount(t.adjustments.amount)}, net {amount(net)} ({t.orders} orders)",
+        ),
+        (
+            "Orders",
+            "by processedAt in shop time; test orders left out; a cancellation shows with its date "
+            "and its reversal under Refunds",
+        ),
         ("Refunds", "by their own createdAt, whatever the order's month; `paid` is the money paid back"),
         ("Adjustments", "changes this month to orders of months already issued, against what finance has"),
         ("Exceptions", "records held back and decisions owed when the pack was made"),
         ("Reconciliation", "per day: Shopify, the warehouse, the books; differences are filled"),
-        ("Fingerprint", fingerprint), ("Manifest", MANIFEST_NOTE),
-    ]  # fmt: skip
+        ("Fingerprint", fingerprint),
+        ("Manifest", MANIFEST_NOTE),
+    ]
 
 
 @task(name="check-month-end-pack", cache_policy=NO_CACHE)
@@ -81,8 +91,11 @@ def render_and_check(draft: Draft, who: Identity, fingerprint: str, shopify: Sho
     render_workbook(folder, draft.sheets, rows, cover(draft, who, fingerprint), workbook)
     problems = validate_pack(built, workbook, draft.sheets, shopify, draft.period.label)
     if problems:
-        raise PackInvalid(f"the month-end pack for {draft.period.label} does not tie out and was not delivered: "
-                          + "; ".join(problems[:12]) + (f"; and {len(problems) - 12} more" if len(problems) > 12 else ""))  # fmt: skip
+        raise PackInvalid(
+            f"the month-end pack for {draft.period.label} does not tie out and was not delivered: "
+            + "; ".join(problems[:12])
+            + (f"; and {len(problems) - 12} more" if len(problems) > 12 else "")
+        )
     return workbook
 
 
@@ -91,12 +104,25 @@ def issue(
 ) -> tuple[PackRecord, PackFiles]:
     """Write the manifest, move the pack into `archive/<name>/` and record the revision with its figures."""
     built = draft.built
-    document = manifest(built, draft.period, draft.revision, who, replaces=draft.replaces, changes=draft.changes,
-                        workbook=Written(workbook, 0, sha256_of(workbook)))  # fmt: skip
+    document = manifest(
+        built,
+        draft.period,
+        draft.revision,
+        who,
+        replaces=draft.replaces,
+        changes=draft.changes,
+        workbook=Written(workbook, 0, sha256_of(workbook)),
+    )
     write_manifest(document, built.folder / "manifest.json")
-    record = state.record_pack(who.shop, month=draft.period.label, revision=draft.revision, run_id=who.run_id,
-                               fingerprint=document["fingerprint"], manifest=document,
-                               figures=figures(built.folder))  # fmt: skip
+    record = state.record_pack(
+        who.shop,
+        month=draft.period.label,
+        revision=draft.revision,
+        run_id=who.run_id,
+        fingerprint=document["fingerprint"],
+        manifest=document,
+        figures=figures(built.folder),
+    )
     target = archive / draft.name
     if target.exists():
         shutil.rmtree(target)  # a copy left by a run whose recording failed: this one is the record

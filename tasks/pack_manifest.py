@@ -43,20 +43,40 @@ class Identity:
     currency: str
 
 
-def manifest(built: Built, period: Period, revision: int, who: Identity, *, workbook: Written,
-             replaces: str | None, changes: Sequence[Row]) -> dict[str, Any]:  # fmt: skip
+def manifest(
+    built: Built,
+    period: Period,
+    revision: int,
+    who: Identity,
+    *,
+    workbook: Written,
+    replaces: str | None,
+    changes: Sequence[Row],
+) -> dict[str, Any]:
     """The pack's manifest: identity, control totals, each file's rows and SHA-256, the fingerprint."""
     return {
-        "pack": pack_name(period.label, revision), "shop": who.shop, "month": period.label,
-        "revision": revision, "replaces": replaces, "timezone": period.timezone,
-        "period": {"first_day": str(period.first_day), "last_day": str(period.last_day),
-                   "start_utc": period.start.isoformat(), "end_utc": period.end.isoformat()},
-        "currency": who.currency, "generated_at": who.generated_at.isoformat(), "run_id": who.run_id,
-        "control_totals": control_totals(built.totals), "summary": summary_rows(built.totals),
+        "pack": pack_name(period.label, revision),
+        "shop": who.shop,
+        "month": period.label,
+        "revision": revision,
+        "replaces": replaces,
+        "timezone": period.timezone,
+        "period": {
+            "first_day": str(period.first_day),
+            "last_day": str(period.last_day),
+            "start_utc": period.start.isoformat(),
+            "end_utc": period.end.isoformat(),
+        },
+        "currency": who.currency,
+        "generated_at": who.generated_at.isoformat(),
+        "run_id": who.run_id,
+        "control_totals": control_totals(built.totals),
+        "summary": summary_rows(built.totals),
         "files": {name: {"rows": w.rows, "sha256": w.sha256} for name, w in sorted(built.files.items())},
         "workbook": {"file": workbook.path.name, "sha256": workbook.sha256},
-        "fingerprint": fingerprint(built.files), "changes": [list(r) for r in changes],
-    }  # fmt: skip
+        "fingerprint": fingerprint(built.files),
+        "changes": [list(r) for r in changes],
+    }
 
 
 def write_manifest(document: Mapping[str, Any], path: Path) -> Written:
@@ -86,8 +106,12 @@ def _totals_changes(before: Sequence[Row], after: Sequence[Row]) -> list[Row]:
     return rows
 
 
-def changes(previous: Mapping[str, Any], after: Sequence[Row], before_orders: Mapping[str, tuple[str, Any]],
-            folder: Path) -> list[Row]:  # fmt: skip
+def changes(
+    previous: Mapping[str, Any],
+    after: Sequence[Row],
+    before_orders: Mapping[str, tuple[str, Any]],
+    folder: Path,
+) -> list[Row]:
     """What the new revision changes against `previous`: control totals, then each order added, removed
     or changed (totals VAT-inclusive)."""
     rows = _totals_changes(previous.get("summary", []), after)
@@ -98,8 +122,15 @@ def changes(previous: Mapping[str, Any], after: Sequence[Row], before_orders: Ma
         was = None if known is None else total_of(from_json(known[1]).values()).total
         if known is None or from_json(known[1]) != from_json(raw):
             label = "added" if was is None else "changed"
-            rows.append(["orders", safe(f"{name} {label}"), "" if was is None else amount(was), amount(now),
-                         amount(now - (was or 0))])  # fmt: skip
+            rows.append(
+                [
+                    "orders",
+                    safe(f"{name} {label}"),
+                    "" if was is None else amount(was),
+                    amount(now),
+                    amount(now - (was or 0)),
+                ]
+            )
     for name, raw in sorted(left.values()):
         was = total_of(from_json(raw).values()).total
         rows.append(["orders", safe(f"{name} removed"), amount(was), "", amount(-was)])

@@ -53,8 +53,10 @@ def _line(
     quantity = rd.integer(item.get("quantity"), "quantity")
     unit = rd.money(item.get("originalUnitPriceSet"), "originalUnitPriceSet")[0]
     net = rd.money(item.get("discountedTotalSet"), "discountedTotalSet")[0]
-    allocated = sum(rd.money(a.get("allocatedAmountSet"), "allocatedAmountSet")[0]
-                    for a in item.get("discountAllocations") or [])  # fmt: skip
+    allocated = sum(
+        rd.money(a.get("allocatedAmountSet"), "allocatedAmountSet")[0]
+        for a in item.get("discountAllocations") or []
+    )
     if unit * quantity - net != allocated:
         raise ValueError(f"line {name!r}: discounts of {amount(allocated)} do not explain its total")
     vat, rate = _tax(item.get("taxLines"), f"line {name!r}")
@@ -62,8 +64,18 @@ def _line(
     kind, cls = ("gift card" if gift else "product"), vat_class(rate, gift_card=gift, export=export)
     total = net + (0 if order["taxesIncluded"] else vat)
     money = Amounts(unit * quantity, allocated, 0, vat, total)
-    row = [safe(item.get("sku") or ""), safe(name), str(quantity), amount(unit),
-           amount(money.gross), amount(money.discounts), amount(0), cls, amount(vat), amount(total)]  # fmt: skip
+    row = [
+        safe(item.get("sku") or ""),
+        safe(name),
+        str(quantity),
+        amount(unit),
+        amount(money.gross),
+        amount(money.discounts),
+        amount(0),
+        cls,
+        amount(vat),
+        amount(total),
+    ]
     return [kind, *row], cls, money, (kind, cls, str(item.get("sku") or ""))
 
 
@@ -76,8 +88,19 @@ def _shipping(ship: Payload, order: Payload, export: bool, usual: str) -> tuple[
     cls = usual if net == 0 and vat == 0 else vat_class(rate, gift_card=False, export=export)
     total = net + (0 if order["taxesIncluded"] else vat)
     money = Amounts(0, original - net, original, vat, total)
-    row = ["shipping", "", safe(title), "1", amount(original), amount(0), amount(money.discounts),
-           amount(original), cls, amount(vat), amount(total)]  # fmt: skip
+    row = [
+        "shipping",
+        "",
+        safe(title),
+        "1",
+        amount(original),
+        amount(0),
+        amount(money.discounts),
+        amount(original),
+        cls,
+        amount(vat),
+        amount(total),
+    ]
     return row, cls, money
 
 
@@ -103,7 +126,8 @@ def read_order(o: Payload, period: Period, shop_country: str, currency: str) -> 
     if o.get("currencyCode") != currency:
         raise ValueError(f"currency is {rd.show(o.get('currencyCode'))}, the shop's is {currency}")
     rd.flag(o.get("taxesIncluded"), "taxesIncluded")
-    address = o.get("shippingAddress") if isinstance(o.get("shippingAddress"), dict) else {}
+    given = o.get("shippingAddress")
+    address = given if isinstance(given, dict) else {}
     country = str(address.get("countryCodeV2") or "")
     parts = _Parts(country, bool(country) and country != shop_country)
     parts.shipping_class = vat_class(Decimal(0), gift_card=False, export=parts.export)
@@ -123,16 +147,34 @@ def _assemble(o: Payload, name: str, period: Period, parts: _Parts) -> PackOrder
     processed = rd.timestamp(o.get("processedAt"), "processedAt")
     updated = rd.timestamp(o.get("updatedAt"), "updatedAt")
     cancelled = rd.timestamp(o.get("cancelledAt"), "cancelledAt", nullable=True)
-    assert processed is not None and updated is not None
+    assert processed is not None
+    assert updated is not None
     gateways = o.get("paymentGatewayNames") or []
     gateway = str(gateways[0]) if gateways else "(none)"
     money = total_of(parts.figures.values())
     products = sum(1 for row in parts.rows if row[1] != "shipping")
-    row = [safe(name), safe(rd.text(str(o.get("legacyResourceId")), "legacyResourceId")),
-           stamp(processed, period.timezone), safe(gateway), safe(parts.country),
-           stamp(cancelled if cancelled is not None and cancelled < period.end else None, period.timezone),
-           free_text(", ".join(str(t) for t in o.get("tags") or [])), str(products),
-           *(amount(v) for v in money)]  # fmt: skip
-    return PackOrder(str(rd.text(o.get("id"), "id")), name, processed, updated, rd.flag(o.get("test"), "test"),
-                     gateway, bool(o["taxesIncluded"]), parts.figures, row, parts.rows, parts.classes,
-                     parts.shipping_class)  # fmt: skip
+    row = [
+        safe(name),
+        safe(rd.text(str(o.get("legacyResourceId")), "legacyResourceId")),
+        stamp(processed, period.timezone),
+        safe(gateway),
+        safe(parts.country),
+        stamp(cancelled if cancelled is not None and cancelled < period.end else None, period.timezone),
+        free_text(", ".join(str(t) for t in o.get("tags") or [])),
+        str(products),
+        *(amount(v) for v in money),
+    ]
+    return PackOrder(
+        str(rd.text(o.get("id"), "id")),
+        name,
+        processed,
+        updated,
+        rd.flag(o.get("test"), "test"),
+        gateway,
+        bool(o["taxesIncluded"]),
+        parts.figures,
+        row,
+        parts.rows,
+        parts.classes,
+        parts.shipping_class,
+    )

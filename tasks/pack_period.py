@@ -68,5 +68,5 @@ def previous_month(now: datetime, timezone: str) -> str:
 
 
 def shop_time(moment: datetime, timezone: str) -> datetime:
-    """An aware instant as naive shop-time wall time (spreadsheets have no time zones; the cover says which)."""
+    """An aware instant as naive shop-time wall time (spreadsheets have no zones; the cover names it)."""
     return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)

@@ -42,7 +42,16 @@ def reconciliation_rows(days: Days, books: Mapping[date, tuple[int, int]], out: 
     for when in days.period.days():
         day = days.days.get(when, Day())
         posted, posted_cents = books.get(when, (0, 0))
-        rows.append([when.isoformat(), str(day.orders), amount(day.cents), str(day.warehouse),
-                     str(day.orders - day.warehouse), str(posted), amount(posted_cents),
-                     amount(day.cents - posted_cents)])  # fmt: skip
+        rows.append(
+            [
+                when.isoformat(),
+                str(day.orders),
+                amount(day.cents),
+                str(day.warehouse),
+                str(day.orders - day.warehouse),
+                str(posted),
+                amount(posted_cents),
+                amount(day.cents - posted_cents),
+            ]
+        )
     return {RECONCILIATION.file: write_sheet(out, RECONCILIATION, rows)}

@@ -48,14 +48,34 @@ def refunds_in(frames: RefundFrames, period: Period) -> list[RefundPart]:
         rid = str(r["refund_id"])
         mine = lines.get_group(rid) if rid in lines.groups else frames.refund_lines.iloc[:0]
         shipped = ships.get_group(rid) if rid in ships.groups else frames.refund_shipping.iloc[:0]
-        found.append(RefundPart(
-            rid, str(r["legacy_id"]), str(r["order_id"]), pd.Timestamp(r["created_at"]).to_pydatetime(),
-            "" if pd.isna(r["note"]) else str(r["note"]), int(r["total_refunded_cents"]),
-            tuple((str(x["line_item_id"]), "" if pd.isna(x["sku"]) else str(x["sku"]), int(x["quantity"]),
-                   int(x["subtotal_cents"]), int(x["tax_cents"])) for x in mine.to_dict("records")),
-            tuple(("" if pd.isna(s["title"]) else str(s["title"]), int(s["subtotal_cents"]), int(s["tax_cents"]))
-                  for s in shipped.to_dict("records")),
-        ))  # fmt: skip
+        found.append(
+            RefundPart(
+                rid,
+                str(r["legacy_id"]),
+                str(r["order_id"]),
+                pd.Timestamp(r["created_at"]).to_pydatetime(),
+                "" if pd.isna(r["note"]) else str(r["note"]),
+                int(r["total_refunded_cents"]),
+                tuple(
+                    (
+                        str(x["line_item_id"]),
+                        "" if pd.isna(x["sku"]) else str(x["sku"]),
+                        int(x["quantity"]),
+                        int(x["subtotal_cents"]),
+                        int(x["tax_cents"]),
+                    )
+                    for x in mine.to_dict("records")
+                ),
+                tuple(
+                    (
+                        "" if pd.isna(s["title"]) else str(s["title"]),
+                        int(s["subtotal_cents"]),
+                        int(s["tax_cents"]),
+                    )
+                    for s in shipped.to_dict("records")
+                ),
+            )
+        )
     return found
 
 
@@ -93,8 +113,25 @@ def refund_rows(part: RefundPart, order: PackOrder, timezone: str) -> tuple[list
     if not found:  # a refund of nothing: still a row, so it is seen
         found = [Component("other", "", 0, NO_LINES, 0, 0)]
     paid = split_cents(part.paid_cents, [c.amount for c in found])
-    head = [safe(part.legacy_id), stamp(part.created_at, timezone), safe(order.name),
-            month_of(order.processed_at, timezone), safe(order.gateway)]  # fmt: skip
-    rows = [[*head, c.kind, safe(c.sku), str(c.quantity), free_text(part.note), c.vat_class, amount(c.amount),
-             amount(c.vat), amount(p)] for c, p in zip(found, paid, strict=True)]  # fmt: skip
+    head = [
+        safe(part.legacy_id),
+        stamp(part.created_at, timezone),
+        safe(order.name),
+        month_of(order.processed_at, timezone),
+        safe(order.gateway),
+    ]
+    rows = [
+        [
+            *head,
+            c.kind,
+            safe(c.sku),
+            str(c.quantity),
+            free_text(part.note),
+            c.vat_class,
+            amount(c.amount),
+            amount(c.vat),
+            amount(p),
+        ]
+        for c, p in zip(found, paid, strict=True)
+    ]
     return found, rows

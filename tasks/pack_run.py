@@ -58,16 +58,22 @@ class MonthEnd:
 def sources(shopify: ShopifyClient, period: Period) -> Sources:
     changed = ProcessedBefore(period.start, OPEN_END, period.start)
     money = ProcessedBefore(period.start, OPEN_END, period.end)
-    return Sources(shopify.iter_order_pages(OrderWindow(period.start, period.end)),
-                   shopify.iter_order_pages(changed, field="updated_at"),
-                   shopify.iter_money_order_pages(money, field="updated_at"))  # fmt: skip
+    return Sources(
+        shopify.iter_order_pages(OrderWindow(period.start, period.end)),
+        shopify.iter_order_pages(changed, field="updated_at"),
+        shopify.iter_money_order_pages(money, field="updated_at"),
+    )
 
 
 def check_read(shopify: ShopifyClient, period: Period, currency: str) -> ShopifyTotals:
     """Shopify's own totals for the month: a second read, by another query."""
     later = ProcessedBefore(period.start, OPEN_END, period.end)
-    return shopify_totals(shopify.iter_order_totals(OrderWindow(period.start, period.end)),
-                          shopify.iter_order_totals(later, field="updated_at"), period, currency)  # fmt: skip
+    return shopify_totals(
+        shopify.iter_order_totals(OrderWindow(period.start, period.end)),
+        shopify.iter_order_totals(later, field="updated_at"),
+        period,
+        currency,
+    )
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,12 @@ def make_pack(job: Job) -> MonthEnd:
     work = job.archive / ".work" / job.who.run_id
     work.mkdir(parents=True)
     try:
-        built = build_sheets(sources(job.shopify, job.shop.period), job.shop,
-                             books(job.state, job.who.shop, job.shop.period), work)  # fmt: skip
+        built = build_sheets(
+            sources(job.shopify, job.shop.period),
+            job.shop,
+            books(job.state, job.who.shop, job.shop.period),
+            work,
+        )
         return _decide(job, built)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -111,10 +121,20 @@ def _decide(job: Job, built: Built) -> MonthEnd:
         return MonthEnd(
             period.label, "closed", previous.name, None, found, totals, list(previous.delivered_to), listed
         )
-    listed = [] if previous is None else changes(previous.manifest, summary_rows(built.totals),
-                                                 job.state.pack_figures(previous.id), built.folder)  # fmt: skip
-    draft = Draft(built, period, 1 if previous is None else previous.revision + 1,
-                  None if previous is None else previous.name, listed)  # fmt: skip
+    listed = (
+        []
+        if previous is None
+        else changes(
+            previous.manifest, summary_rows(built.totals), job.state.pack_figures(previous.id), built.folder
+        )
+    )
+    draft = Draft(
+        built,
+        period,
+        1 if previous is None else previous.revision + 1,
+        None if previous is None else previous.name,
+        listed,
+    )
     workbook = render_and_check(draft, job.who, found, check_read(job.shopify, period, job.shop.currency))
     record, files = issue(job.state, draft, job.who, workbook, job.archive)
     return deliver(job, record, files)
@@ -135,15 +155,21 @@ def deliver(job: Job, record: PackRecord, files: PackFiles, *, unchanged: bool =
         )
     for target in missing:
         if target == "email" and job.targets.email is not None:
-            deliver_email(job.targets.email, files, f"[shoplines] month-end pack {record.name}",
-                          body(record))  # fmt: skip
+            deliver_email(job.targets.email, files, f"[shoplines] month-end pack {record.name}", body(record))
         elif job.targets.sftp is not None and job.targets.sftp_dir:
             deliver_sftp(job.targets.sftp, job.targets.sftp_dir, files)
         record = job.state.pack_delivered(record.id, [target])
     outcome: Outcome = "unchanged" if unchanged and not missing else ("delivered" if wanted else "issued")
-    return MonthEnd(record.month, outcome, record.name, str(files.folder), record.fingerprint,
-                    dict(record.manifest.get("control_totals", {})), list(record.delivered_to),
-                    list(record.manifest.get("changes", [])))  # fmt: skip
+    return MonthEnd(
+        record.month,
+        outcome,
+        record.name,
+        str(files.folder),
+        record.fingerprint,
+        dict(record.manifest.get("control_totals", {})),
+        list(record.delivered_to),
+        list(record.manifest.get("changes", [])),
+    )
 
 
 def body(record: PackRecord) -> str:

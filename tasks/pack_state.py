@@ -13,7 +13,7 @@ from shoplines.state.store import StateStore
 from tasks.pack_adjust import Baseline
 from tasks.pack_build import Books
 from tasks.pack_cells import amount, free_text, safe, stamp
-from tasks.pack_figures import add_figures, from_json
+from tasks.pack_figures import Figures, add_figures, from_json
 from tasks.pack_manifest import read_figures
 from tasks.pack_period import Period
 from tasks.post_accounting import PROVIDER
@@ -26,12 +26,29 @@ def exceptions(state: StateStore, shop: str, timezone: str) -> list[list[str]]:
     rows = []
     for line in LINES:
         for q in state.open_quarantine(shop, line):
-            rows.append(["quarantine", line, safe(q.entity_name or q.entity_id or "?"), free_text(q.reason), "",
-                         stamp(q.created_at, timezone), f"quarantine {q.id}"])  # fmt: skip
+            rows.append(
+                [
+                    "quarantine",
+                    line,
+                    safe(q.entity_name or q.entity_id or "?"),
+                    free_text(q.reason),
+                    "",
+                    stamp(q.created_at, timezone),
+                    f"quarantine {q.id}",
+                ]
+            )
     for a in state.approvals(shop, status="pending"):
-        rows.append(["approval", a.line, safe(a.entity_name), free_text(a.summary),
-                     "" if a.amount_cents is None else amount(a.amount_cents), stamp(a.requested_at, timezone),
-                     f"approval {a.id}"])  # fmt: skip
+        rows.append(
+            [
+                "approval",
+                a.line,
+                safe(a.entity_name),
+                free_text(a.summary),
+                "" if a.amount_cents is None else amount(a.amount_cents),
+                stamp(a.requested_at, timezone),
+                f"approval {a.id}",
+            ]
+        )
     return rows
 
 
@@ -42,7 +59,7 @@ def books(state: StateStore, shop: str, period: Period) -> Books:
         found = state.month_end_baselines(shop, ids, period.label)
         out = {}
         for oid, (layers, issued) in found.items():
-            figures = {}
+            figures: Figures = {}
             for layer in layers:
                 figures = add_figures(figures, from_json(layer))
             out[oid] = Baseline(figures, issued)

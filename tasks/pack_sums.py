@@ -27,8 +27,9 @@ def cents(column: pd.Series) -> pd.Series:
 
 def read_sheet(folder: Path, sheet: Sheet, problems: list[str]) -> Iterator[pd.DataFrame]:
     """The sheet's rows in chunks, each validated; failures go to `problems` and the chunk is skipped."""
-    reader = pd.read_csv(folder / sheet.file, dtype=str, keep_default_na=False, encoding=ENCODING,
-                         chunksize=READ_CHUNK)  # fmt: skip
+    reader = pd.read_csv(
+        folder / sheet.file, dtype=str, keep_default_na=False, encoding=ENCODING, chunksize=READ_CHUNK
+    )
     for chunk in reader:
         try:
             yield sheet.model.validate(chunk, lazy=True)
@@ -42,7 +43,7 @@ class Recount:
     """What the sheets add up to, independently of the totals the build kept."""
 
     totals: Totals = field(default_factory=Totals)
-    line_sales: Amounts = Amounts()  # the same sales added from Line items instead of Orders
+    line_sales: Amounts = field(default_factory=Amounts)  # the same sales, added from Line items
     orders_seen: set[str] = field(default_factory=set)
     duplicates: list[str] = field(default_factory=list)
     reconciled: tuple[int, int] = (0, 0)  # Reconciliation: orders, cents
@@ -81,8 +82,9 @@ def _refunds(frame: pd.DataFrame, out: Recount) -> None:
     for cls, part in frame.groupby("vat_class"):
         t.classes[str(cls)]["refunds"].add(int(part["a"].sum()), int(part["v"].sum()))
     for gateway, part in frame.groupby("gateway"):
-        t.gateways[str(gateway)]["refunds"].add(int(part["a"].sum()), int(part["v"].sum()),
-                                                int(part["refund"].nunique()))  # fmt: skip
+        t.gateways[str(gateway)]["refunds"].add(
+            int(part["a"].sum()), int(part["v"].sum()), int(part["refund"].nunique())
+        )
         t.gateways[str(gateway)]["paid"].add(int(part["p"].sum()), 0)
 
 
@@ -94,8 +96,9 @@ def _adjustments(frame: pd.DataFrame, out: Recount) -> None:
     for cls, part in frame.groupby("vat_class"):
         t.classes[str(cls)]["adjustments"].add(int(part["a"].sum()), int(part["v"].sum()))
     for gateway, part in frame.groupby("gateway"):
-        t.gateways[str(gateway)]["adjustments"].add(int(part["a"].sum()), int(part["v"].sum()),
-                                                    int(part["order"].nunique()))  # fmt: skip
+        t.gateways[str(gateway)]["adjustments"].add(
+            int(part["a"].sum()), int(part["v"].sum()), int(part["order"].nunique())
+        )
 
 
 def recount(folder: Path, problems: list[str]) -> Recount:

@@ -36,7 +36,7 @@ def _buckets() -> defaultdict[str, defaultdict[str, Bucket]]:
 class Totals:
     """Everything the Summary says; `tests` (orders left out) is the one figure no sheet can re-add."""
 
-    sales: Amounts = Amounts()
+    sales: Amounts = field(default_factory=Amounts)
     orders: int = 0
     cancelled: int = 0
     tests: int = 0
@@ -84,8 +84,9 @@ class Totals:
         self.gateways[gateway]["adjustments"].add(whole.total, whole.vat, 1)
 
 
-def _row(section: str, item: str, cents: int | None = None, vat: int | None = None,
-         count: int | None = None) -> SummaryRow:  # fmt: skip
+def _row(
+    section: str, item: str, cents: int | None = None, vat: int | None = None, count: int | None = None
+) -> SummaryRow:
     show = lambda v: "" if v is None else amount(v)  # noqa: E731
     return [section, item, show(cents), show(vat), "" if count is None else str(count)]
 
@@ -99,32 +100,47 @@ def summary_rows(t: Totals) -> list[SummaryRow]:
     """The Summary sheet: control totals, then per VAT class, per gateway, and counts."""
     s = t.sales
     rows = [
-        _row("sales", "orders", count=t.orders), _row("sales", "gross sales", s.gross),
-        _row("sales", "discounts", s.discounts), _row("sales", "shipping", s.shipping),
+        _row("sales", "orders", count=t.orders),
+        _row("sales", "gross sales", s.gross),
+        _row("sales", "discounts", s.discounts),
+        _row("sales", "shipping", s.shipping),
         _row("sales", "sales total", s.total, s.vat, t.orders),
-        _row("sales", "cancelled orders", count=t.cancelled), _row("sales", "test orders excluded", count=t.tests),
+        _row("sales", "cancelled orders", count=t.cancelled),
+        _row("sales", "test orders excluded", count=t.tests),
         _row("refunds", "refunds", t.refunds.amount, t.refunds.vat, t.refunds.count),
         _row("refunds", "paid back", t.paid),
         _row("adjustments", "adjustments", t.adjustments.amount, t.adjustments.vat, t.adjustments.count),
-        _row("net", "net sales", s.total - t.refunds.amount + t.adjustments.amount,
-             s.vat - t.refunds.vat + t.adjustments.vat),
-    ]  # fmt: skip
+        _row(
+            "net",
+            "net sales",
+            s.total - t.refunds.amount + t.adjustments.amount,
+            s.vat - t.refunds.vat + t.adjustments.vat,
+        ),
+    ]
     for cls in sorted(t.classes):
         parts = t.classes[cls]
         rows += [_row("vat", f"{cls}: {kind}", parts[kind].amount, parts[kind].vat) for kind in KINDS]
         rows.append(_row("vat", f"{cls}: net", *_net(parts)))
     for gateway in sorted(t.gateways):
         parts = t.gateways[gateway]
-        rows += [_row("gateway", f"{gateway}: {kind}", parts[kind].amount, parts[kind].vat, parts[kind].count)
-                 for kind in KINDS]  # fmt: skip
+        rows += [
+            _row("gateway", f"{gateway}: {kind}", parts[kind].amount, parts[kind].vat, parts[kind].count)
+            for kind in KINDS
+        ]
         rows.append(_row("gateway", f"{gateway}: paid back", parts["paid"].amount))
         rows.append(_row("gateway", f"{gateway}: net", *_net(parts)))
-    rows += [_row("counts", "line items", count=t.line_rows), _row("counts", "refund rows", count=t.refund_rows),
-             _row("counts", "adjustment rows", count=t.adjustment_rows)]  # fmt: skip
+    rows += [
+        _row("counts", "line items", count=t.line_rows),
+        _row("counts", "refund rows", count=t.refund_rows),
+        _row("counts", "adjustment rows", count=t.adjustment_rows),
+    ]
     return rows
 
 
 def control_totals(t: Totals) -> dict[str, str]:
     """The headline figures for the manifest and messages ("sales total": "12345.67", ...)."""
-    return {f"{section}: {item}": (cents or count) for section, item, cents, _vat, count in summary_rows(t)
-            if section in ("sales", "refunds", "adjustments", "net")}  # fmt: skip
+    return {
+        f"{section}: {item}": (cents or count)
+        for section, item, cents, _vat, count in summary_rows(t)
+        if section in ("sales", "refunds", "adjustments", "net")
+    }

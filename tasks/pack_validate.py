@@ -24,28 +24,37 @@ def _summary(folder: Path, sums: Recount, problems: list[str]) -> None:
     said = {(r[0], r[1]): r[2:] for r in written}
     for key in sorted(set(expected) | set(said)):
         if expected.get(key) != said.get(key):
-            problems.append(f"Summary '{key[0]}: {key[1]}' says {said.get(key)}, the sheets add up to "
-                            f"{expected.get(key)}")  # fmt: skip
+            problems.append(
+                f"Summary '{key[0]}: {key[1]}' says {said.get(key)}, the sheets add up to {expected.get(key)}"
+            )
 
 
 def _cross(sums: Recount, problems: list[str]) -> None:
     sales = sums.totals.sales
     if sums.line_sales != sales:
-        problems.append(f"Line items add up to {[amount(v) for v in sums.line_sales]}, Orders to "
-                        f"{[amount(v) for v in sales]} (gross, discounts, shipping, VAT, total)")  # fmt: skip
+        problems.append(
+            f"Line items add up to {[amount(v) for v in sums.line_sales]}, Orders to "
+            f"{[amount(v) for v in sales]} (gross, discounts, shipping, VAT, total)"
+        )
     if sums.reconciled != (sums.totals.orders, sales.total):
         orders, cents = sums.reconciled
-        problems.append(f"Reconciliation counts {orders} orders of {amount(cents)}, Orders "
-                        f"{sums.totals.orders} of {amount(sales.total)}")  # fmt: skip
+        problems.append(
+            f"Reconciliation counts {orders} orders of {amount(cents)}, Orders "
+            f"{sums.totals.orders} of {amount(sales.total)}"
+        )
     if sums.duplicates:
         problems.append(f"orders listed twice: {', '.join(sums.duplicates[:MAX_LISTED])}")
 
 
-def validate_pack(built: Built, workbook: Path, sheets: Sequence[Sheet], shopify: ShopifyTotals,
-                  label: str) -> list[str]:  # fmt: skip
+def validate_pack(
+    built: Built, workbook: Path, sheets: Sequence[Sheet], shopify: ShopifyTotals, label: str
+) -> list[str]:
     """Every reason not to deliver the pack (empty: deliver it)."""
-    problems = [f"{name} changed after it was written" for name, written in built.files.items()
-                if sha256_of(written.path) != written.sha256]  # fmt: skip
+    problems = [
+        f"{name} changed after it was written"
+        for name, written in built.files.items()
+        if sha256_of(written.path) != written.sha256
+    ]
     sums = recount(built.folder, problems)
     sums.totals.tests = built.totals.tests
     _summary(built.folder, sums, problems)

@@ -1,4 +1,4 @@
-"""The pack's workbook, rendered from its CSVs with openpyxl in write-only mode (rows stream to disk): a cover,
+"""The pack's workbook, made from its CSVs by openpyxl in write-only mode (rows stream to disk): a cover,
 then one sheet per CSV with a frozen bold header, autofilter, widths, real numbers and dates with formats,
 and the Reconciliation's differences filled. Text is always a string cell, never a formula."""
 
@@ -20,8 +20,12 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from schemas.month_end import RECONCILIATION, Kind, Sheet
 from tasks.pack_cells import ENCODING
 
-FORMATS: dict[Kind, str] = {"amount": "#,##0.00;[Red]-#,##0.00", "count": "0", "date": "yyyy-mm-dd",
-                            "datetime": "yyyy-mm-dd hh:mm:ss"}  # fmt: skip
+FORMATS: dict[Kind, str] = {
+    "amount": "#,##0.00;[Red]-#,##0.00",
+    "count": "0",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm:ss",
+}
 BOLD = Font(bold=True)
 RED = PatternFill("solid", fgColor="F4CCCC")
 AMBER = PatternFill("solid", fgColor="FCE5CD")
@@ -38,7 +42,7 @@ def _value(kind: Kind, text: str) -> Any:
         return int(text)
     if kind == "date":
         return date.fromisoformat(text)
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    return datetime.fromisoformat(text)  # shop-time wall time: a workbook has no time zones
 
 
 def _renderer(ws: WriteOnlyWorksheet, sheet: Sheet) -> Callable[[list[str]], list[Any]]:
@@ -67,7 +71,7 @@ def _renderer(ws: WriteOnlyWorksheet, sheet: Sheet) -> Callable[[list[str]], lis
 def exact(cell: WriteOnlyCell, text: str) -> None:
     """Store the amount as its decimal text ("85.04"). openpyxl writes numbers with "%.16g", which turns
     Decimal("85.04") into 85.04000000000001; given text, it writes the text as it is."""
-    cell._value = text  # noqa: SLF001 - the one way to keep openpyxl from going through float
+    cell._value = text  # the one way to keep openpyxl from going through float
     cell.data_type = "n"
 
 
@@ -97,8 +101,9 @@ def _header(ws: WriteOnlyWorksheet, names: Sequence[str]) -> list[WriteOnlyCell]
     return cells
 
 
-def render_workbook(folder: Path, sheets: Sequence[Sheet], rows: dict[str, int], cover: Cover,
-                    path: Path) -> None:  # fmt: skip
+def render_workbook(
+    folder: Path, sheets: Sequence[Sheet], rows: dict[str, int], cover: Cover, path: Path
+) -> None:
     """Write `path`: the cover, then each sheet from `folder`'s CSV (`rows` = its data rows)."""
     wb = Workbook(write_only=True)
     front = _prepare(wb, "Cover", [28, 90], None)

@@ -1,5 +1,5 @@
 """Month-end packs: each issued revision with its manifest, what it said of each order, and the baselines a
-later month's adjustments are measured against (the order's month's latest revision plus later adjustments)."""
+later month's adjustments are measured against (its month's latest revision plus later adjustments)."""
 
 from __future__ import annotations
 
@@ -53,18 +53,32 @@ class PackFigure:
 
 def record(session: Session, pack: MonthEndPack, figures: Iterable[PackFigure]) -> PackRecord:
     """Insert `pack` (a new revision; an existing one is a conflict) and its figures, in batches."""
-    taken = session.scalars(select(MonthEndPack.id).where(
-        MonthEndPack.shop_id == pack.shop_id, MonthEndPack.month == pack.month,
-        MonthEndPack.revision == pack.revision)).first()  # fmt: skip
+    taken = session.scalars(
+        select(MonthEndPack.id).where(
+            MonthEndPack.shop_id == pack.shop_id,
+            MonthEndPack.month == pack.month,
+            MonthEndPack.revision == pack.revision,
+        )
+    ).first()
     if taken is not None:
         raise StateConflict(f"month-end pack {pack.month}-r{pack.revision} is already issued")
     session.add(pack)
     session.flush()
     rows = iter(figures)
     while batch := list(islice(rows, BATCH)):
-        session.execute(insert(MonthEndFigure), [
-            {"pack_id": pack.id, "order_id": f.order_id, "order_name": f.order_name[:255], "kind": f.kind,
-             "figures": f.figures} for f in batch])  # fmt: skip
+        session.execute(
+            insert(MonthEndFigure),
+            [
+                {
+                    "pack_id": pack.id,
+                    "order_id": f.order_id,
+                    "order_name": f.order_name[:255],
+                    "kind": f.kind,
+                    "figures": f.figures,
+                }
+                for f in batch
+            ],
+        )
     return to_record(PackRecord, pack)
 
 
@@ -105,8 +119,9 @@ def baselines(
     found: dict[str, tuple[list[Figures], str]] = {}
     later: list[tuple[str, PackRecord, Figures]] = []
     for chunk in chunks(sorted(set(order_ids))):
-        query = select(MonthEndFigure).where(MonthEndFigure.order_id.in_(chunk),
-                                             MonthEndFigure.pack_id.in_(list(by_id)))  # fmt: skip
+        query = select(MonthEndFigure).where(
+            MonthEndFigure.order_id.in_(chunk), MonthEndFigure.pack_id.in_(list(by_id))
+        )
         for row in session.scalars(query):
             pack = by_id[row.pack_id]
             if row.kind == "order":
@@ -126,8 +141,13 @@ def invoice_days(
 ) -> dict[str, tuple[int, int]]:
     """Per business day (YYYY-MM-DD) from `first` to `last`: orders in posted invoices and their amount."""
     query = select(Posting.business_date, Posting.entity_ids, Posting.amount_cents).where(
-        Posting.shop_id == shop_id, Posting.provider == provider, Posting.kind == "invoice",
-        Posting.status == "posted", Posting.business_date >= first, Posting.business_date <= last)  # fmt: skip
+        Posting.shop_id == shop_id,
+        Posting.provider == provider,
+        Posting.kind == "invoice",
+        Posting.status == "posted",
+        Posting.business_date >= first,
+        Posting.business_date <= last,
+    )
     days: dict[str, tuple[int, int]] = {}
     for day, ids, cents in session.execute(query):
         orders, total = days.get(day, (0, 0))

@@ -707,17 +707,28 @@ class StateStore:
 
     # --- month-end packs ------------------------------------------------------------------------------
 
-    def record_pack(self, shop_id: str, *, month: str, revision: int, run_id: str, fingerprint: str,
-                    manifest: dict[str, Any], figures: Iterable[packs.PackFigure]) -> packs.PackRecord:  # fmt: skip
+    def record_pack(
+        self,
+        shop_id: str,
+        *,
+        month: str,
+        revision: int,
+        run_id: str,
+        fingerprint: str,
+        manifest: dict[str, Any],
+        figures: Iterable[packs.PackFigure],
+    ) -> packs.PackRecord:
         """Record an issued pack revision and what it says of each order, in one transaction.
 
         Raises:
             StateConflict: that revision of the month is already issued.
         """
         with self._writes.begin() as session:
-            row = MonthEndPack(shop_id=shop_id, month=month, revision=revision, run_id=run_id,
-                               status="issued", fingerprint=fingerprint, manifest=json_document(manifest),
-                               delivered_to=[], created_at=self._now(), delivered_at=None)  # fmt: skip
+            row = MonthEndPack(
+                shop_id=shop_id, month=month, revision=revision, run_id=run_id, status="issued",
+                fingerprint=fingerprint, manifest=json_document(manifest), delivered_to=[],
+                created_at=self._now(), delivered_at=None,
+            )  # fmt: skip
             return packs.record(session, row, figures)
 
     def month_end_packs(self, shop_id: str, month: str | None = None) -> list[packs.PackRecord]:

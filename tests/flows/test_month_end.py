@@ -34,7 +34,7 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 START = datetime(2026, 9, 2, 6, 0, tzinfo=UTC)  # the store's clock: August is a whole month behind it
 BEFORE_MIDNIGHT = datetime(2026, 8, 31, 21, 30, tzinfo=UTC)  # 23:30 on 31 August, shop time: August
 AFTER_MIDNIGHT = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)  # 00:30 on 1 September, shop time: September
-HOSTILE = ["=HYPERLINK(\"http://evil.test\",\"x\")", "+27 cmd", "-2+3", "@SUM(A1)", "\tTAB"]
+HOSTILE = ['=HYPERLINK("http://evil.test","x")', "+27 cmd", "-2+3", "@SUM(A1)", "\tTAB"]
 
 
 def money(bag: dict[str, Any] | None) -> Decimal:
@@ -65,17 +65,20 @@ def expected(truth: list[dict[str, Any]], month: str) -> dict[str, str]:
         for r in o.get("refunds", []):
             if span.contains(parse_instant(r["createdAt"])):
                 contents = sum((money(i["subtotalSet"]) for i in r["refundLineItems"]["nodes"]), Decimal(0))
-                contents += sum((money(s["subtotalAmountSet"]) for s in r["refundShippingLines"]["nodes"]),
-                                Decimal(0))  # fmt: skip
+                contents += sum(
+                    (money(s["subtotalAmountSet"]) for s in r["refundShippingLines"]["nodes"]), Decimal(0)
+                )
                 returned += max(contents, money(r["totalRefundedSet"]))
                 paid += money(r["totalRefundedSet"])
                 count += 1
     return {
-        "sales: orders": str(len(sold)), "sales: sales total": f"{total:.2f}",
+        "sales: orders": str(len(sold)),
+        "sales: sales total": f"{total:.2f}",
         "sales: discounts": f"{sum((money(o['totalDiscountsSet']) for o in sold), Decimal(0)):.2f}",
         "sales: shipping": f"{sum((money(o['totalShippingPriceSet']) for o in sold), Decimal(0)):.2f}",
-        "refunds: refunds": f"{returned:.2f}", "refunds: paid back": f"{paid:.2f}",
-    }  # fmt: skip
+        "refunds: refunds": f"{returned:.2f}",
+        "refunds: paid back": f"{paid:.2f}",
+    }
 
 
 @pytest.fixture
@@ -83,20 +86,34 @@ def shop() -> Iterator[tuple[Any, dict[str, str], httpx.Client]]:
     clock = SandboxClock(START, scale=100.0)
     store = generate_store(11, orders=70, clock=clock)
     planted = plant(store)
-    with (start_shopify_sandbox(store, clock) as running,
-          httpx.Client(base_url=running.admin_url, timeout=10) as admin):  # fmt: skip
+    with (
+        start_shopify_sandbox(store, clock) as running,
+        httpx.Client(base_url=running.admin_url, timeout=10) as admin,
+    ):
         yield running, planted, admin
 
 
-def configure(monkeypatch: pytest.MonkeyPatch, home: Path, running: Any, sftp: RunningSftp, box: Mailbox) -> None:
+def configure(
+    monkeypatch: pytest.MonkeyPatch, home: Path, running: Any, sftp: RunningSftp, box: Mailbox
+) -> None:
     env = {
-        "HOME": str(home), "SHOP_DOMAIN": running.shop, "SHOPIFY_URL": running.url,
-        "SHOPIFY_TOKEN": running.token, "SHOPIFY_TIME_SCALE": "100", "SHOPIFY_TIMEOUT_SECONDS": "5",
-        "SFTP_HOST": sftp.host, "SFTP_PORT": str(sftp.port), "SFTP_USERNAME": sftp.username,
-        "SFTP_PASSWORD": sftp.password, "SFTP_KNOWN_HOSTS": str(sftp.known_hosts),
-        "MONTH_END_SFTP_DIR": "finance/month-end", "MONTH_END_EMAIL_TO": json.dumps(["finance@shop.test"]),
-        "SMTP_HOST": box.host, "SMTP_PORT": str(box.port), "SMTP_SECURITY": "none",
-    }  # fmt: skip
+        "HOME": str(home),
+        "SHOP_DOMAIN": running.shop,
+        "SHOPIFY_URL": running.url,
+        "SHOPIFY_TOKEN": running.token,
+        "SHOPIFY_TIME_SCALE": "100",
+        "SHOPIFY_TIMEOUT_SECONDS": "5",
+        "SFTP_HOST": sftp.host,
+        "SFTP_PORT": str(sftp.port),
+        "SFTP_USERNAME": sftp.username,
+        "SFTP_PASSWORD": sftp.password,
+        "SFTP_KNOWN_HOSTS": str(sftp.known_hosts),
+        "MONTH_END_SFTP_DIR": "finance/month-end",
+        "MONTH_END_EMAIL_TO": json.dumps(["finance@shop.test"]),
+        "SMTP_HOST": box.host,
+        "SMTP_PORT": str(box.port),
+        "SMTP_SECURITY": "none",
+    }
     for name, value in env.items():
         monkeypatch.setenv(f"SHOPLINES_{name}", value)
 
@@ -111,9 +128,11 @@ def truth(admin: httpx.Client) -> list[dict[str, Any]]:
 
 
 def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: tuple[Any, dict[str, str], httpx.Client],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    shop: tuple[Any, dict[str, str], httpx.Client],
     sftp_sandbox: RunningSftp,
-) -> None:  # fmt: skip
+) -> None:
     running, planted, admin = shop
     with smtp_server() as box:
         configure(monkeypatch, tmp_path / "home", running, sftp_sandbox, box)
@@ -124,7 +143,8 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
         )
         folder = Path(str(august.folder))
         orders = {r["order"]: r for r in rows(folder / "orders.csv")}
-        assert planted["before"] in orders and planted["after"] not in orders  # midnight, shop time
+        assert planted["before"] in orders  # 23:30 on the last day, shop time
+        assert planted["after"] not in orders  # 00:30 on the 1st, shop time: next month
         remote = sftp_sandbox.root / "finance/month-end/2026-08-r1"
         assert sorted(p.name for p in remote.iterdir()) == sorted(p.name for p in folder.iterdir())
         manifest = json.loads((remote / "manifest.json").read_text())
@@ -132,6 +152,16 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
         [mail] = box.messages
         attached = {part.get_filename() for part in mail.iter_attachments()}
         assert attached == {"month-end-2026-08-r1.xlsx", "2026-08-r1-manifest.json", "2026-08-r1-csv.zip"}
+
+        # A cancelled order shows its cancellation, and its reversal is among the month's refunds.
+        span = period("2026-08", "Africa/Johannesburg")
+        cancelled = [o["name"] for o in truth(admin) if not o["test"] and o["cancelledAt"]
+                     and span.contains(parse_instant(o["cancelledAt"]))]  # fmt: skip
+        assert cancelled
+        reversed_ = {r["order"] for r in rows(folder / "refunds.csv")}
+        for name in cancelled:
+            assert orders[name]["cancelled_at"].startswith("2026-08")
+            assert name in reversed_
 
         # Hostile text is inert: neutralised in the CSV, a string (never a formula) in the workbook.
         hostile = orders[planted["hostile"]]
@@ -143,15 +173,21 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
 
         # The same data is the same pack: nothing new is made or sent.
         again = month_end("2026-08")
-        assert (again.outcome, again.pack, again.fingerprint) == ("unchanged", "2026-08-r1", august.fingerprint)
+        assert (again.outcome, again.pack, again.fingerprint) == (
+            "unchanged",
+            "2026-08-r1",
+            august.fingerprint,
+        )
         assert len(box.messages) == 1
 
         # September: an August order edited and another refunded. August is closed: not rewritten.
         edited = next(o for o in truth(admin) if o["name"] == planted["before"])
         line = edited["lineItems"]["nodes"][0]
         total_before = money(edited["totalPriceSet"])
-        admin.post(f"/orders/{edited['legacyResourceId']}/edit",
-                   json={"lines": [{"id": line["id"], "quantity": line["quantity"] + 1}]}).raise_for_status()
+        admin.post(
+            f"/orders/{edited['legacyResourceId']}/edit",
+            json={"lines": [{"id": line["id"], "quantity": line["quantity"] + 1}]},
+        ).raise_for_status()
         refunded = next(o for o in truth(admin) if o["name"] == planted["hostile"])
         admin.post(f"/orders/{refunded['legacyResourceId']}/refund", json={"shipping": True, "note": "=1+2"})
         closed = month_end("2026-08")
@@ -170,7 +206,7 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
         total_after = money(next(o for o in truth(admin) if o["name"] == planted["before"])["totalPriceSet"])
         assert change == total_after - total_before > 0
         late = [r for r in rows(sept / "refunds.csv") if r["order"] == planted["hostile"]]
-        assert late and {r["order_month"] for r in late} == {"2026-08"}
+        assert {r["order_month"] for r in late} == {"2026-08"}
         assert {r["note"] for r in late} == {"'=1+2"}
 
         # --revise re-issues August as r2 with what changed.
@@ -185,12 +221,17 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
 
 
 def test_a_pack_that_does_not_tie_out_to_shopify_is_not_delivered(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: tuple[Any, dict[str, str], httpx.Client],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    shop: tuple[Any, dict[str, str], httpx.Client],
     sftp_sandbox: RunningSftp,
-) -> None:  # fmt: skip
+) -> None:
     running, _planted, admin = shop
-    august = next(o for o in truth(admin) if not o["test"] and not o.get("refunds")
-                  and o["processedAt"].startswith("2026-08-1"))  # fmt: skip
+    august = next(
+        o
+        for o in truth(admin)
+        if not o["test"] and not o.get("refunds") and o["processedAt"].startswith("2026-08-1")
+    )
     broken = dollar_copy(august, "#9555", id_prefix="7") | {"currencyCode": "ZAR"}
     broken["totalTaxSet"] = {"shopMoney": {"amount": "1.00", "currencyCode": "ZAR"}}  # not its lines' VAT
     admin.post("/orders", json={"order": broken}).raise_for_status()

@@ -1,5 +1,5 @@
-"""Month-end packs in the state: each revision once, delivered where it went, and the baseline of an order of a
-closed month (its month's latest revision, plus adjustments issued after it in later months)."""
+"""Month-end packs in the state: each revision once, delivered where it went, and the baseline of an order
+of a closed month (its month's latest revision, plus adjustments issued after it in later months)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,15 @@ ORDER = "gid://shopify/Order/1001"
 
 def issue(store: StateStore, month: str, revision: int, *figures: PackFigure) -> int:
     run = start(store)
-    return store.record_pack(SHOP, month=month, revision=revision, run_id=run, fingerprint=f"{month}{revision}",
-                             manifest={"pack": f"{month}-r{revision}"}, figures=figures).id  # fmt: skip
+    return store.record_pack(
+        SHOP,
+        month=month,
+        revision=revision,
+        run_id=run,
+        fingerprint=f"{month}{revision}",
+        manifest={"pack": f"{month}-r{revision}"},
+        figures=figures,
+    ).id
 
 
 def test_a_revision_is_issued_once_and_remembers_where_it_went(store: StateStore) -> None:
