@@ -3,7 +3,6 @@ workbook that tie out to the cent, delivered to finance's SFTP folder and/or by 
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 from prefect import flow
@@ -17,7 +16,7 @@ from tasks import problems
 from tasks.line_run import run_window
 from tasks.pack_issue import PackInvalid
 from tasks.pack_manifest import Identity
-from tasks.pack_period import period, previous_month
+from tasks.pack_period import Period, period, previous_month
 from tasks.pack_read import Shop
 from tasks.pack_run import Job, MonthEnd, Targets, make_pack
 
@@ -63,59 +62,47 @@ def targets(settings: Settings) -> Targets:
     return Targets(sftp, settings.month_end_sftp_dir, finance_email(settings))
 
 
+def month_to_make(month: str | None, timezone: str, now: datetime) -> Period:
+    """The month asked for (default: the one before `now`, shop time); one not over yet is refused."""
+    span = period(month or previous_month(now, timezone), timezone)
+    if span.end > now:
+        raise ValueError(f"{span.label} is not over yet in {timezone}: its pack is made from the 1st")
+    return span
+
+
+def make(settings: Settings, job: Job) -> MonthEnd:
+    """Make and deliver the pack; a pack that does not tie out is told to finance too, then raised."""
+    try:
+        return make_pack(job)
+    except PackInvalid as exc:
+        span = job.shop.period
+        notice = Notice("problem", f"month-end:{span.label}", settings.shop_domain, LINE,
+                        f"the pack for {span.label} does not tie out", str(exc), NOT_DELIVERED,
+                        span.describe())  # fmt: skip
+        tell_finance(finance_email(settings), notice)
+        raise
+
+
 @flow(name=LINE)
 def month_end(month: str | None = None, revise: bool = False) -> MonthEnd:
     """Make the pack of `month` (YYYY-MM, shop time; default: last month) and deliver it. A month already
     issued is the same pack when its data is unchanged; `revise` re-issues a changed one as a new revision."""
-    settings = load_settings()
-    now = datetime.now(UTC)
-    label = month or previous_month(now, settings.shop_timezone)
-    span = period(label, settings.shop_timezone)
-    if span.end > now:
-        raise ValueError(
-            f"{label} is not over yet in {settings.shop_timezone}: its pack is made from the 1st"
-        )
+    settings, now = load_settings(), datetime.now(UTC)
+    span = month_to_make(month, settings.shop_timezone, now)
     window = business_window(span.first_day, span.last_day, settings.shop_timezone, "processed")
-    run = problems.run_key(span.first_day, span.last_day, "month", incremental=False)
-    home = settings.month_end_dir or settings.home / "month-end"
     shop = Shop(span, posting_config(settings).taxes.shop_country, settings.shop_currency)
+    archive = (settings.month_end_dir or settings.home / "month-end") / settings.shop_domain
     found: list[MonthEnd] = []
     with build_shopify(settings) as shopify, open_state(settings) as state:
-        alerts = build_alerts(settings, state, LINE, span.describe())
-        email = finance_email(settings)
 
         def body(run_id: str) -> dict[str, int]:
             who = Identity(settings.shop_domain, run_id, now, settings.shop_currency)
-            job = Job(shopify, state, shop, who, home / settings.shop_domain, targets(settings), revise)
-            try:
-                found.append(make_pack(job))
-            except PackInvalid as exc:
-                tell_finance(
-                    email,
-                    Notice(
-                        "problem",
-                        f"month-end:{label}",
-                        settings.shop_domain,
-                        LINE,
-                        f"the pack for {label} does not tie out",
-                        str(exc),
-                        NOT_DELIVERED,
-                        span.describe(),
-                    ),
-                )
-                raise
+            found.append(make(settings, Job(shopify, state, shop, who, archive, targets(settings), revise)))
             return {"delivered_to": len(found[0].delivered_to), "changes": len(found[0].changes)}
 
-        run_window(
-            settings,
-            state,
-            alerts,
-            line=LINE,
-            window=window,
-            run=run,
-            params={"month": label, "revise": revise},
-            body=body,
-        )
-    result = found[0]
-    run_logger().info("%s: %s %s (%s)", label, result.outcome, result.pack, os.fspath(result.folder or ""))
-    return result
+        alerts = build_alerts(settings, state, LINE, span.describe())
+        run = problems.run_key(span.first_day, span.last_day, "month", incremental=False)
+        params = {"month": span.label, "revise": revise}
+        run_window(settings, state, alerts, line=LINE, window=window, run=run, params=params, body=body)
+    run_logger().info("%s: %s %s (%s)", span.label, found[0].outcome, found[0].pack, found[0].folder or "")
+    return found[0]

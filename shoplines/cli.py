@@ -210,7 +210,12 @@ def run_month_end(
     from flows.month_end import month_end
     from shoplines import views
     from shoplines.month_end_view import month_end as show
+    from tasks.pack_period import parse_month
 
+    try:
+        parse_month(month or "2000-01")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--month") from None
     show(console, views.with_progress(console, lambda: month_end(month, revise)))
 
 

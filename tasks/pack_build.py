@@ -13,11 +13,11 @@ from pathlib import Path
 from schemas.month_end import ADJUSTMENTS, EXCEPTIONS, LINES, ORDERS, REFUNDS, SUMMARY
 from tasks.pack_adjust import Baseline, adjustments, is_candidate
 from tasks.pack_cells import SheetWriter, Written, free_text, safe, write_sheet
-from tasks.pack_figures import to_json
+from tasks.pack_figures import Figures, to_json
 from tasks.pack_orders import PackOrder, Payload
 from tasks.pack_read import Shop, chunks, read_orders, read_refunds, touched_in
 from tasks.pack_reconcile import Days, reconciliation_rows
-from tasks.pack_refunds import refund_rows
+from tasks.pack_refunds import RefundPart, refund_rows
 from tasks.pack_totals import Totals, summary_rows
 from tasks.transform_orders import Rejected
 
@@ -59,25 +59,31 @@ class RepeatedOrder(RuntimeError):
     """Shopify returned an order twice while the month was read: it changed meanwhile; run again."""
 
 
+def figure_line(order: PackOrder, kind: str, figures: Figures) -> str:
+    """A line of `figures.jsonl`: what the pack says of an order (`order`) or of its change (`adjustment`)."""
+    return json.dumps(
+        {"order_id": order.order_id, "name": order.name, "kind": kind, "figures": to_json(figures)}
+    )
+
+
+def _once(orders: list[PackOrder], seen: set[str]) -> None:
+    for o in orders:
+        if o.order_id in seen:
+            raise RepeatedOrder(f"order {o.name} changed while the month was read: run the month again")
+        seen.add(o.order_id)
+
+
 def _orders(
     sources: Sources, shop: Shop, books: Books, out: Path, *, wanted: set[str], keep: dict[str, PackOrder]
 ) -> tuple[dict[str, Written], Totals, Days, list[Rejected]]:
     """The month's orders and their lines, written a chunk at a time; orders a refund needs are kept."""
-    totals, days, rejected, seen = Totals(), Days(shop.period), [], set()
-    with (
-        SheetWriter(out, ORDERS) as orders,
-        SheetWriter(out, LINES) as lines,
-        (out / FIGURES).open("w", encoding="utf-8") as figures,
-    ):
+    totals, days, rejected, seen = Totals(), Days(shop.period), [], set[str]()
+    with (SheetWriter(out, ORDERS) as orders, SheetWriter(out, LINES) as lines,
+          (out / FIGURES).open("w", encoding="utf-8") as figures):  # fmt: skip
         for chunk in chunks(sources.orders):
             good, bad = read_orders(chunk, shop)
             rejected += bad
-            for o in good:
-                if o.order_id in seen:
-                    raise RepeatedOrder(
-                        f"order {o.name} changed while the month was read: run the month again"
-                    )
-                seen.add(o.order_id)
+            _once(good, seen)
             month = [o for o in good if shop.period.contains(o.processed_at)]
             keep.update({o.order_id: _slim(o) for o in month if o.order_id in wanted})
             totals.tests += sum(1 for o in month if o.test)
@@ -86,17 +92,7 @@ def _orders(
             lines.write(row for o in month for row in o.line_rows)
             for o in month:
                 totals.sale(safe(o.gateway), o.figures, cancelled=bool(o.order_row[5]), rows=len(o.line_rows))
-                figures.write(
-                    json.dumps(
-                        {
-                            "order_id": o.order_id,
-                            "name": o.name,
-                            "kind": "order",
-                            "figures": to_json(o.figures),
-                        }
-                    )
-                    + "\n"
-                )
+                figures.write(figure_line(o, "order", o.figures) + "\n")
             days.add(month, books.warehouse([o.order_id for o in month]))
         return {ORDERS.file: orders.close(), LINES.file: lines.close()}, totals, days, rejected
 
@@ -132,6 +128,24 @@ def _changed(
     return candidates, list(rejected.values())
 
 
+def _refunds(parts: list[RefundPart], keep: dict[str, PackOrder], timezone: str, totals: Totals,
+             rejected: list[Rejected]) -> list[list[str]]:  # fmt: skip
+    """The Refunds rows of the month's refunds (test orders' left out); a refund whose order was not read is
+    rejected."""
+    rows = []
+    for part in parts:
+        order = keep.get(part.order_id)
+        if order is None:
+            rejected.append(Rejected(part.refund_id, None, "its order could not be read", {}))
+        elif not order.test:
+            found, more = refund_rows(part, order, timezone)
+            totals.refund(
+                safe(order.gateway), [(c.vat_class, c.amount, c.vat) for c in found], part.paid_cents
+            )
+            rows += more
+    return rows
+
+
 def build_sheets(sources: Sources, shop: Shop, books: Books, out: Path) -> Built:
     """Write every sheet's CSV of the month into `out` (which must exist and be empty)."""
     parts, rejected = read_refunds(sources.money, shop)
@@ -140,31 +154,12 @@ def build_sheets(sources: Sources, shop: Shop, books: Books, out: Path) -> Built
     files, totals, days, bad = _orders(sources, shop, books, out, wanted=wanted, keep=keep)
     candidates, also = _changed(sources, shop, books, wanted, keep)
     rejected += bad + also
-    refunds = []
-    for part in parts:
-        order = keep.get(part.order_id)
-        if order is None:
-            rejected.append(Rejected(part.refund_id, None, "its order could not be read", {}))
-        elif not order.test:
-            found, rows = refund_rows(part, order, shop.period.timezone)
-            totals.refund(
-                safe(order.gateway), [(c.vat_class, c.amount, c.vat) for c in found], part.paid_cents
-            )
-            refunds += rows
-    files[REFUNDS.file] = write_sheet(out, REFUNDS, refunds)
+    files[REFUNDS.file] = write_sheet(
+        out, REFUNDS, _refunds(parts, keep, shop.period.timezone, totals, rejected)
+    )
     files |= _adjustments(list(candidates.values()), shop, books, out, totals)
-    unreadable = [
-        [
-            "unreadable",
-            "month-end",
-            safe(r.entity_name or r.entity_id or "?"),
-            free_text(r.reason),
-            "",
-            "",
-            "this run",
-        ]
-        for r in rejected
-    ]
+    unreadable = [["unreadable", "month-end", safe(r.entity_name or r.entity_id or "?"), free_text(r.reason),
+                   "", "", "this run"] for r in rejected]  # fmt: skip
     files[EXCEPTIONS.file] = write_sheet(out, EXCEPTIONS, [*books.exceptions, *unreadable])
     files |= reconciliation_rows(days, books.accounting, out)
     files[SUMMARY.file] = write_sheet(out, SUMMARY, summary_rows(totals))
@@ -182,15 +177,5 @@ def _adjustments(
         for order, changed, found in adjustments(candidates, baselines, shop.period):
             totals.adjustment(safe(order.gateway), changed)
             rows += found
-            figures.write(
-                json.dumps(
-                    {
-                        "order_id": order.order_id,
-                        "name": order.name,
-                        "kind": "adjustment",
-                        "figures": to_json(changed),
-                    }
-                )
-                + "\n"
-            )
+            figures.write(figure_line(order, "adjustment", changed) + "\n")
     return {ADJUSTMENTS.file: write_sheet(out, ADJUSTMENTS, rows)}

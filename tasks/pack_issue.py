@@ -15,10 +15,10 @@ from schemas.month_end import CHANGES, SHEETS, Sheet
 from shoplines.errors import ShoplinesError
 from shoplines.state.packs import PackRecord
 from shoplines.state.store import StateStore
-from tasks.pack_build import FIGURES, Built
+from tasks.pack_build import Built
 from tasks.pack_cells import Written, amount, safe, sha256_of, write_sheet
 from tasks.pack_check import ShopifyTotals
-from tasks.pack_deliver import PackFiles
+from tasks.pack_deliver import MANIFEST, PackFiles
 from tasks.pack_manifest import MANIFEST_NOTE, Identity, manifest, pack_name, write_manifest
 from tasks.pack_period import Period, shop_time
 from tasks.pack_state import figures
@@ -102,34 +102,21 @@ def render_and_check(draft: Draft, who: Identity, fingerprint: str, shopify: Sho
 def issue(
     state: StateStore, draft: Draft, who: Identity, workbook: Path, archive: Path
 ) -> tuple[PackRecord, PackFiles]:
-    """Write the manifest, move the pack into `archive/<name>/` and record the revision with its figures."""
-    built = draft.built
-    document = manifest(
-        built,
-        draft.period,
-        draft.revision,
-        who,
-        replaces=draft.replaces,
-        changes=draft.changes,
-        workbook=Written(workbook, 0, sha256_of(workbook)),
-    )
-    write_manifest(document, built.folder / "manifest.json")
-    record = state.record_pack(
-        who.shop,
-        month=draft.period.label,
-        revision=draft.revision,
-        run_id=who.run_id,
-        fingerprint=document["fingerprint"],
-        manifest=document,
-        figures=figures(built.folder),
-    )
-    target = archive / draft.name
+    """Move the pack into `archive/<name>/` with its manifest, then record the revision and its figures
+    (a copy left by a run that died before recording is replaced: only a recorded pack is issued)."""
+    built, target = draft.built, archive / draft.name
+    sealed = Written(workbook, 0, sha256_of(workbook))
+    document = manifest(built, draft.period, draft.revision, who, replaces=draft.replaces,
+                        changes=draft.changes, workbook=sealed)  # fmt: skip
     if target.exists():
-        shutil.rmtree(target)  # a copy left by a run whose recording failed: this one is the record
+        shutil.rmtree(target)
     target.mkdir(parents=True)
-    for path in [*(w.path for w in built.files.values()), workbook, built.folder / "manifest.json"]:
+    for path in [*(w.path for w in built.files.values()), workbook]:
         shutil.move(path, target / path.name)
-    (built.folder / FIGURES).unlink(missing_ok=True)
+    write_manifest(document, target / MANIFEST)
+    record = state.record_pack(who.shop, month=draft.period.label, revision=draft.revision, run_id=who.run_id,
+                               fingerprint=document["fingerprint"], manifest=document,
+                               figures=figures(built.folder))  # fmt: skip
     return record, files_of(target, draft.name, sorted(built.files))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -34,6 +35,22 @@ class RefundPart:
     shipping: tuple[Shipping, ...]
 
 
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _part(r: dict[str, Any], lines: pd.DataFrame, shipping: pd.DataFrame) -> RefundPart:
+    created = pd.Timestamp(r["created_at"]).to_pydatetime()
+    return RefundPart(
+        str(r["refund_id"]), str(r["legacy_id"]), str(r["order_id"]), created, _text(r["note"]),
+        int(r["total_refunded_cents"]),
+        tuple((str(x["line_item_id"]), _text(x["sku"]), int(x["quantity"]), int(x["subtotal_cents"]),
+               int(x["tax_cents"])) for x in lines.to_dict("records")),
+        tuple((_text(x["title"]), int(x["subtotal_cents"]), int(x["tax_cents"]))
+              for x in shipping.to_dict("records")),
+    )  # fmt: skip
+
+
 def refunds_in(frames: RefundFrames, period: Period) -> list[RefundPart]:
     """The validated refunds of `frames` created in `period`."""
     refunds = frames.refunds
@@ -43,39 +60,14 @@ def refunds_in(frames: RefundFrames, period: Period) -> list[RefundPart]:
     inside = refunds[(created >= pd.Timestamp(period.start)) & (created < pd.Timestamp(period.end))]
     lines = frames.refund_lines.groupby("refund_id")
     ships = frames.refund_shipping.groupby("refund_id")
+
+    def of(groups: Any, frame: pd.DataFrame, rid: str) -> pd.DataFrame:
+        return groups.get_group(rid) if rid in groups.groups else frame.iloc[:0]
+
     found = []
     for r in inside.to_dict("records"):
         rid = str(r["refund_id"])
-        mine = lines.get_group(rid) if rid in lines.groups else frames.refund_lines.iloc[:0]
-        shipped = ships.get_group(rid) if rid in ships.groups else frames.refund_shipping.iloc[:0]
-        found.append(
-            RefundPart(
-                rid,
-                str(r["legacy_id"]),
-                str(r["order_id"]),
-                pd.Timestamp(r["created_at"]).to_pydatetime(),
-                "" if pd.isna(r["note"]) else str(r["note"]),
-                int(r["total_refunded_cents"]),
-                tuple(
-                    (
-                        str(x["line_item_id"]),
-                        "" if pd.isna(x["sku"]) else str(x["sku"]),
-                        int(x["quantity"]),
-                        int(x["subtotal_cents"]),
-                        int(x["tax_cents"]),
-                    )
-                    for x in mine.to_dict("records")
-                ),
-                tuple(
-                    (
-                        "" if pd.isna(s["title"]) else str(s["title"]),
-                        int(s["subtotal_cents"]),
-                        int(s["tax_cents"]),
-                    )
-                    for s in shipped.to_dict("records")
-                ),
-            )
-        )
+        found.append(_part(r, of(lines, frames.refund_lines, rid), of(ships, frames.refund_shipping, rid)))
     return found
 
 

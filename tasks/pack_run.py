@@ -105,36 +105,28 @@ def make_pack(job: Job) -> MonthEnd:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _changes(job: Job, previous: PackRecord | None, built: Built) -> list[list[str]]:
+    if previous is None:
+        return []
+    before = job.state.pack_figures(previous.id)
+    return changes(previous.manifest, summary_rows(built.totals), before, built.folder)
+
+
 def _decide(job: Job, built: Built) -> MonthEnd:
+    """The same data is the issued pack; changed data of an issued month is closed unless revised."""
     period, found = job.shop.period, fingerprint(built.files)
     previous = latest(job.state, job.who.shop, period.label)
-    totals = control_totals(built.totals)
     if previous is not None and previous.fingerprint == found:
         names = sorted(previous.manifest.get("files", {}))
-        return deliver(
-            job, previous, files_of(job.archive / previous.name, previous.name, names), unchanged=True
-        )
+        files = files_of(job.archive / previous.name, previous.name, names)
+        return deliver(job, previous, files, unchanged=True)
+    listed = _changes(job, previous, built)
     if previous is not None and not job.revise:
-        listed = changes(
-            previous.manifest, summary_rows(built.totals), job.state.pack_figures(previous.id), built.folder
-        )
-        return MonthEnd(
-            period.label, "closed", previous.name, None, found, totals, list(previous.delivered_to), listed
-        )
-    listed = (
-        []
-        if previous is None
-        else changes(
-            previous.manifest, summary_rows(built.totals), job.state.pack_figures(previous.id), built.folder
-        )
-    )
-    draft = Draft(
-        built,
-        period,
-        1 if previous is None else previous.revision + 1,
-        None if previous is None else previous.name,
-        listed,
-    )
+        totals = control_totals(built.totals)
+        done = list(previous.delivered_to)
+        return MonthEnd(period.label, "closed", previous.name, None, found, totals, done, listed)
+    revision, replaces = (1, None) if previous is None else (previous.revision + 1, previous.name)
+    draft = Draft(built, period, revision, replaces, listed)
     workbook = render_and_check(draft, job.who, found, check_read(job.shopify, period, job.shop.currency))
     record, files = issue(job.state, draft, job.who, workbook, job.archive)
     return deliver(job, record, files)
