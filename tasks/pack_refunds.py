@@ -4,6 +4,7 @@ the money paid back is spread over them to the cent, so every column adds up."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,11 +36,11 @@ class RefundPart:
     shipping: tuple[Shipping, ...]
 
 
-def _text(value: object) -> str:
+def _text(value: Any) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _part(r: dict[str, Any], lines: pd.DataFrame, shipping: pd.DataFrame) -> RefundPart:
+def _part(r: Mapping[Any, Any], lines: pd.DataFrame, shipping: pd.DataFrame) -> RefundPart:
     created = pd.Timestamp(r["created_at"]).to_pydatetime()
     return RefundPart(
         str(r["refund_id"]), str(r["legacy_id"]), str(r["order_id"]), created, _text(r["note"]),
