@@ -63,6 +63,11 @@ class Month:
 
 @pytest.fixture
 def month(tmp_path: Path) -> Month:
+    return make_month(tmp_path / "pack")
+
+
+def make_month(folder: Path) -> Month:
+    """October of a generated store, with hostile text planted, built into `folder`."""
     start = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
     store = generate_store(5, orders=80, clock=SandboxClock(start))
     orders: list[dict[str, Any]] = sorted(store.orders(), key=lambda o: (o["processedAt"], o["id"]))
@@ -77,7 +82,6 @@ def month(tmp_path: Path) -> Month:
         if parse_instant(o["processedAt"]) < october.end and parse_instant(o["updatedAt"]) >= october.start
     ]
     older = [o for o in later if parse_instant(o["processedAt"]) < october.start]
-    folder = tmp_path / "pack"
     folder.mkdir()
     built = build_sheets(Sources([sold], [older], [later]), Shop(october, "ZA", "ZAR"), Books(), folder)
     return Month(built, october, shopify_totals([sold], [later], october, "ZAR"), folder)
@@ -178,3 +182,11 @@ def test_the_workbook_converts_cleanly_with_libreoffice(month: Month, tmp_path: 
     assert [Decimal(r["total"]) for r in seen] == [Decimal(r["total"]) for r in wrote]
     assert [r["tags"] for r in seen] == [r["tags"] for r in wrote]  # text stays text: nothing was run
     assert "'=1+2, +27 82 000, -SUM(A1)" in {r["tags"] for r in seen}
+
+
+def test_the_same_data_makes_the_same_csvs(month: Month, tmp_path: Path) -> None:
+    again = make_month(tmp_path / "again")
+    assert {n: w.sha256 for n, w in again.built.files.items()} == {
+        n: w.sha256 for n, w in month.built.files.items()
+    }
+    assert fingerprint(again.built.files) == fingerprint(month.built.files)
