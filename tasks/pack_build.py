@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from schemas.month_end import ADJUSTMENTS, EXCEPTIONS, LINES, ORDERS, REFUNDS, SUMMARY
+from shoplines.errors import ShoplinesError
 from tasks.pack_adjust import Baseline, adjustments, is_candidate
 from tasks.pack_cells import SheetWriter, Written, free_text, safe, write_sheet
 from tasks.pack_figures import Figures, to_json
@@ -55,7 +56,7 @@ class Built:
     rejected: list[Rejected]
 
 
-class RepeatedOrder(RuntimeError):
+class RepeatedOrder(ShoplinesError):
     """Shopify returned an order twice while the month was read: it changed meanwhile; run again."""
 
 

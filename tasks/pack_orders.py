@@ -18,8 +18,8 @@ Payload = dict[str, Any]
 
 @dataclass(frozen=True)
 class PackOrder:
-    """What month-end needs of one order; `line_classes` maps each line gid to (kind, VAT class) and
-    `shipping_class` the order's shipping VAT class, for its refunds."""
+    """What month-end needs of one order; `line_classes` maps each line gid to (kind, VAT class, SKU) and
+    `shipping_class` is the order's shipping VAT class, for its refunds."""
 
     order_id: str
     name: str

@@ -16,6 +16,7 @@ from clients.sftp import SftpClient
 from clients.shopify import ShopifyClient
 from clients.shopify_totals import ProcessedBefore
 from clients.shopify_windows import OrderWindow
+from shoplines.errors import DeliveryError
 from shoplines.state.packs import PackRecord
 from shoplines.state.store import StateStore
 from tasks.pack_build import Built, Sources, build_sheets
@@ -142,8 +143,8 @@ def deliver(job: Job, record: PackRecord, files: PackFiles, *, unchanged: bool =
         wanted.append("email")
     missing = [w for w in wanted if w not in done]
     if missing and not files.manifest.exists():
-        raise FileNotFoundError(
-            f"{record.name} must be delivered again but its files are not in {files.folder}"
+        raise DeliveryError(
+            f"{record.name} is not delivered everywhere yet and its files are not in {files.folder}"
         )
     for target in missing:
         if target == "email" and job.targets.email is not None:

@@ -136,6 +136,7 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
     running, planted, admin = shop
     with smtp_server() as box:
         configure(monkeypatch, tmp_path / "home", running, sftp_sandbox, box)
+        monkeypatch.delenv("SHOPLINES_MONTH_END_EMAIL_TO")  # finance's mailbox is added later
         august = month_end("2026-08")
         assert (august.outcome, august.pack) == ("delivered", "2026-08-r1")
         assert {k: august.control_totals[k] for k in expected(truth(admin), "2026-08")} == expected(
@@ -149,9 +150,22 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
         assert sorted(p.name for p in remote.iterdir()) == sorted(p.name for p in folder.iterdir())
         manifest = json.loads((remote / "manifest.json").read_text())
         assert manifest["fingerprint"] == august.fingerprint
+        assert box.messages == []
+
+        # The same data is the same pack: it goes only where it has not been (the new mailbox), once.
+        monkeypatch.setenv("SHOPLINES_MONTH_END_EMAIL_TO", json.dumps(["finance@shop.test"]))
+        again = month_end("2026-08")
+        assert (again.outcome, again.pack, again.fingerprint) == (
+            "delivered",
+            "2026-08-r1",
+            august.fingerprint,
+        )
+        assert again.delivered_to == ["email", "sftp:finance/month-end/2026-08-r1"]
         [mail] = box.messages
         attached = {part.get_filename() for part in mail.iter_attachments()}
         assert attached == {"month-end-2026-08-r1.xlsx", "2026-08-r1-manifest.json", "2026-08-r1-csv.zip"}
+        assert month_end("2026-08").outcome == "unchanged"
+        assert len(box.messages) == 1
 
         # A cancelled order shows its cancellation, and its reversal is among the month's refunds.
         span = period("2026-08", "Africa/Johannesburg")
@@ -170,15 +184,6 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
         assert f"'{HOSTILE[2]}" in names
         notes = [r["note"] for r in rows(folder / "refunds.csv") if r["order"] == planted["hostile"]]
         assert f"'{HOSTILE[3]}" in notes
-
-        # The same data is the same pack: nothing new is made or sent.
-        again = month_end("2026-08")
-        assert (again.outcome, again.pack, again.fingerprint) == (
-            "unchanged",
-            "2026-08-r1",
-            august.fingerprint,
-        )
-        assert len(box.messages) == 1
 
         # September: an August order edited and another refunded. August is closed: not rewritten.
         edited = next(o for o in truth(admin) if o["name"] == planted["before"])
