@@ -4,7 +4,7 @@ the money paid back is spread over them to the cent, so every column adds up."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,16 +40,11 @@ def _text(value: Any) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _part(r: Mapping[Any, Any], lines: pd.DataFrame, shipping: pd.DataFrame) -> RefundPart:
-    created = pd.Timestamp(r["created_at"]).to_pydatetime()
-    return RefundPart(
-        str(r["refund_id"]), str(r["legacy_id"]), str(r["order_id"]), created, _text(r["note"]),
-        int(r["total_refunded_cents"]),
-        tuple((str(x["line_item_id"]), _text(x["sku"]), int(x["quantity"]), int(x["subtotal_cents"]),
-               int(x["tax_cents"])) for x in lines.to_dict("records")),
-        tuple((_text(x["title"]), int(x["subtotal_cents"]), int(x["tax_cents"]))
-              for x in shipping.to_dict("records")),
-    )  # fmt: skip
+def _by_refund(frame: pd.DataFrame) -> defaultdict[str, list[dict[Any, Any]]]:
+    grouped: defaultdict[str, list[dict[Any, Any]]] = defaultdict(list)
+    for row in frame.to_dict("records"):
+        grouped[str(row["refund_id"])].append(row)
+    return grouped
 
 
 def refunds_in(frames: RefundFrames, period: Period) -> list[RefundPart]:
@@ -59,16 +54,17 @@ def refunds_in(frames: RefundFrames, period: Period) -> list[RefundPart]:
         return []
     created = pd.to_datetime(refunds["created_at"], utc=True)
     inside = refunds[(created >= pd.Timestamp(period.start)) & (created < pd.Timestamp(period.end))]
-    lines = frames.refund_lines.groupby("refund_id")
-    ships = frames.refund_shipping.groupby("refund_id")
-
-    def of(groups: Any, frame: pd.DataFrame, rid: str) -> pd.DataFrame:
-        return groups.get_group(rid) if rid in groups.groups else frame.iloc[:0]
-
+    lines, ships = _by_refund(frames.refund_lines), _by_refund(frames.refund_shipping)
     found = []
     for r in inside.to_dict("records"):
         rid = str(r["refund_id"])
-        found.append(_part(r, of(lines, frames.refund_lines, rid), of(ships, frames.refund_shipping, rid)))
+        found.append(RefundPart(
+            rid, str(r["legacy_id"]), str(r["order_id"]), pd.Timestamp(r["created_at"]).to_pydatetime(),
+            _text(r["note"]), int(r["total_refunded_cents"]),
+            tuple((str(x["line_item_id"]), _text(x["sku"]), int(x["quantity"]), int(x["subtotal_cents"]),
+                   int(x["tax_cents"])) for x in lines[rid]),
+            tuple((_text(x["title"]), int(x["subtotal_cents"]), int(x["tax_cents"])) for x in ships[rid]),
+        ))  # fmt: skip
     return found
 
 
