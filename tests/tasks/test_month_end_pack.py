@@ -190,3 +190,13 @@ def test_the_same_data_makes_the_same_csvs(month: Month, tmp_path: Path) -> None
         n: w.sha256 for n, w in month.built.files.items()
     }
     assert fingerprint(again.built.files) == fingerprint(month.built.files)
+
+
+def test_a_formula_slipped_into_any_sheet_fails_validation(month: Month) -> None:
+    workbook = render(month)
+    with (month.folder / "exceptions.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerow(
+            ["quarantine", "orders-to-warehouse", "#1001", "=HYPERLINK(1)", "", "", "quarantine 1"]
+        )
+    problems = validate_pack(month.built, workbook, SHEETS, month.check, "2026-10")
+    assert any(p.startswith("exceptions.csv fails its checks") for p in problems)
