@@ -15,6 +15,7 @@ from clients.shopify_errors import ShopifyQueryError, ShopifyScopeError
 from clients.shopify_events import ClientEvent, EventSink
 from clients.shopify_fulfilment import Fulfilled, fulfil_parcel
 from clients.shopify_http import GraphQLSession
+from clients.shopify_inventory import InventoryPull, OnHandChange, SetResult, fetch_levels, set_on_hand
 from clients.shopify_nested import complete_order
 from clients.shopify_paging import Connection, Pager
 from clients.shopify_refund_nested import complete_refunds
@@ -125,6 +126,7 @@ class ShopifyClient:
         field: OrderField = "processed_at",
         overlap: timedelta = timedelta(0),
         on_page: OnPage | None = None,
+        only: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of complete orders in ``window``, sorted by ``field``.
 
@@ -137,12 +139,14 @@ class ShopifyClient:
             field: ``processed_at``, ``updated_at`` or ``created_at``.
             overlap: Widens the start (for change-time windows).
             on_page: Called after each page with (orders so far, points the page cost).
+            only: Further Shopify search terms, e.g. ``fulfillment_status:unfulfilled``.
 
         Raises:
             ShopifyError: any failure; a partial result is never passed off as complete.
         """
         self._check_history_access(window, overlap)
-        variables = {"query": window.search_query(field, overlap), "sortKey": sort_key(field)}
+        query = window.search_query(field, overlap) + (f" AND {only}" if only else "")
+        variables = {"query": query, "sortKey": sort_key(field)}
         seen, total = SeenOrders(), 0
         for page in self._pager.pages(ORDERS, variables):
             fresh = [order for order in page.nodes if seen.is_new(order)]
@@ -160,9 +164,10 @@ class ShopifyClient:
         field: OrderField = "processed_at",
         overlap: timedelta = timedelta(0),
         on_page: OnPage | None = None,
+        only: str | None = None,
     ) -> list[dict[str, Any]]:
         """All orders in ``window`` (see `iter_order_pages`), one copy per id, newest ``updatedAt``."""
-        pages = self.iter_order_pages(window, field=field, overlap=overlap, on_page=on_page)
+        pages = self.iter_order_pages(window, field=field, overlap=overlap, on_page=on_page, only=only)
         return dedupe_orders(order for page in pages for order in page)
 
     def fulfil_parcel(
@@ -172,6 +177,16 @@ class ShopifyClient:
         return fulfil_parcel(
             self._session, order_id, location_id=location_id, units=units, tracking=tracking, carrier=carrier
         )
+
+    def fetch_inventory_levels(
+        self, *, since: dict[str, datetime] | None = None, location_ids: list[str] | None = None
+    ) -> InventoryPull:
+        """Inventory levels per location, all or changed since a per-location time (`fetch_levels`)."""
+        return fetch_levels(self._pager, since=since, location_ids=location_ids)
+
+    def set_on_hand(self, changes: list[OnHandChange], *, key: str, reference: str) -> SetResult:
+        """Set `on_hand` by compare-and-set, once per `key` (see `clients.shopify_inventory.set_on_hand`)."""
+        return set_on_hand(self._session, changes, key=key, reference=reference)
 
     def _check_history_access(self, window: OrderWindow, overlap: timedelta) -> None:
         # Shopify silently hides orders older than 60 days without read_all_orders: check up front.

@@ -59,18 +59,22 @@ query OrdersMoneyPage($first: Int!, $after: String, $query: String, $sortKey: Or
     + MONEY
 )
 
-INVENTORY_QUANTITY_NAMES = ("available", "on_hand", "committed")
+# every name Shopify keeps per level; `safety_stock` is stock set aside, not a reorder threshold
+INVENTORY_QUANTITY_NAMES = (
+    "available", "on_hand", "committed", "incoming", "reserved", "damaged", "quality_control", "safety_stock",
+)  # fmt: skip
 
-INVENTORY_LEVEL_FIELDS = """
-fragment InventoryLevelFields on InventoryLevel {
-  id updatedAt location { id } item { id sku }
-  quantities(names: ["available", "on_hand", "committed"]) { name quantity }
-}
+_NAMES = ", ".join(f'"{name}"' for name in INVENTORY_QUANTITY_NAMES)
+INVENTORY_LEVEL_FIELDS = f"""
+fragment InventoryLevelFields on InventoryLevel {{
+  id updatedAt location {{ id }} item {{ id sku }}
+  quantities(names: [{_NAMES}]) {{ name quantity }}
+}}
 """
 
 LOCATIONS_PAGE = """
 query LocationsPage($first: Int!, $after: String) {
-  locations(first: $first, after: $after, includeInactive: true) {
+  locations(first: $first, after: $after, includeInactive: true, includeLegacy: true) {
     pageInfo { hasNextPage endCursor }
     nodes { id legacyResourceId name isActive fulfillsOnlineOrders }
   }

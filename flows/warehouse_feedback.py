@@ -24,6 +24,7 @@ from tasks.deliver import Target, settle_unconfirmed
 from tasks.fulfil import push_fulfilments
 from tasks.record import report_failure
 from tasks.warehouse_answers import AnswerFormat, Parsed, WorkingHours, parse_answer, reading_order
+from tasks.warehouse_stock import StockFormat
 
 LINE = "warehouse-feedback"
 SENDING_LINE = "orders-to-warehouse"
@@ -97,7 +98,9 @@ def read_answers(
     unsettled = {f.file_name for f in state.files(target.shop_id, target.destination, "intent")}
     unreadable: list[tuple[str, str]] = []
     with connect() as sftp:
-        for name in reading_order(sftp.listdir(target.outbound), fmt):
+        stock = StockFormat.from_settings(settings.warehouse_stock_format)  # the inventory line's files
+        names = [n for n in sftp.listdir(target.outbound) if not stock.claims(n)]
+        for name in reading_order(names, fmt):
             path = posixpath.join(target.outbound, name)
             data = sftp.read_bytes(path)
             sha = hashlib.sha256(data).hexdigest()

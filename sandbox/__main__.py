@@ -1,11 +1,13 @@
 """`python -m sandbox serve --home DIR`: the Shopify, SFTP (+ simulated 3PL) and Xero stand-ins.
 
-Shopify and Xero run on one ``SandboxClock``. Writes ``DIR/sandbox.json`` (mode 600, atomically, once
-everything listens) describing where each part listens: ``shopify`` (URL, token...), ``store``, ``sftp``
-(unless ``--no-sftp``) and ``xero`` (unless ``--no-xero``: ``url``, ``api_url``, ``authorize_url``,
-``token_url``, ``connections_url``, ``admin_url``, ``client_id``, ``client_secret``, ``tenant_id``,
-``tenant_name``, ``redirect_uri``, ``tier``). The Xero app accepts ``redirect_uri`` and the same URI on any
-other loopback port, so a connect flow may listen on a free port. Then serves until SIGTERM or SIGINT.
+Shopify, Xero and the 3PL's stock files run on one ``SandboxClock``. Writes ``DIR/sandbox.json`` (mode
+600, atomically, once everything listens) describing where each part listens: ``shopify`` (URL,
+token...), ``store``, ``sftp`` (unless ``--no-sftp``; ``sftp.stock`` is the 3PL's stock ground truth) and
+``xero`` (unless ``--no-xero``: ``url``, ``api_url``, ``authorize_url``, ``token_url``,
+``connections_url``, ``admin_url``, ``client_id``, ``client_secret``, ``tenant_id``, ``tenant_name``,
+``redirect_uri``, ``tier``). The Xero app accepts ``redirect_uri`` and the same URI on any other loopback
+port, so a connect flow may listen on a free port. The Shopify admin also serves the 3PL's
+``/_sandbox/warehouse/...`` routes (sandbox/sftp/README.md). Then serves until SIGTERM or SIGINT.
 Nothing here imports shoplines code: the sandbox is a stand-in for the outside world, and shared code
 would hide shared bugs.
 """
@@ -37,10 +39,13 @@ from sandbox.shopify.loader import load_orders_jsonl
 from sandbox.shopify.server import start_shopify_sandbox
 from sandbox.shopify.store import Store
 from sandbox.shopify.throttle import PLANS
+from sandbox.warehouse_admin import WarehouseAdmin
+from sandbox.warehouse_stock import opening_stock
 from sandbox.xero.server import RunningXero, start_xero_sandbox
 
 DESCRIPTION_FILE = "sandbox.json"
 API_VERSION = "2026-01"
+SERVED_SCOPES = DEFAULT_SCOPES | {"write_assigned_fulfillment_orders", "write_inventory"}
 # what `shoplines xero connect` uses by default; the sandbox app takes it on any loopback port
 XERO_REDIRECT_URI = "http://127.0.0.1:8754/callback"
 
@@ -73,6 +78,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument("--answer-delay", type=float, default=0.0, help="3PL: seconds from pickup to ACK/ERR")
     serve.add_argument(
         "--hide-taken", action="store_true", help="3PL: move taken files out of SFTP sight (HOME/sftp/taken)"
+    )
+    serve.add_argument(
+        "--stock-every", type=float, help="3PL: write a stock file every S seconds (default: only on request)"
+    )
+    serve.add_argument(
+        "--stock-mismatches", type=int, default=2, help="3PL: SKUs whose count is off Shopify's on_hand"
     )
     serve.add_argument(
         "--sftp-faults", type=_sftp_faults, default=SftpFaults(),
@@ -128,7 +139,11 @@ def serve(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with ExitStack() as running:
-        shopify = start_shopify_sandbox(store, clock, port=args.shopify_port, plan=args.plan, seed=args.seed)
+        threepl, stock = (None, None) if args.no_sftp else build_threepl(args, home / "sftp", store, clock)
+        shopify = start_shopify_sandbox(
+            store, clock, port=args.shopify_port, plan=args.plan, seed=args.seed,
+            extra_admin_routes=WarehouseAdmin(threepl).routes() if threepl is not None else (),
+        )  # fmt: skip
         running.callback(shopify.stop)
         description: dict[str, Any] = {
             "pid": os.getpid(),
@@ -138,8 +153,9 @@ def serve(args: argparse.Namespace) -> int:
                 "url": shopify.url,
                 "admin_url": shopify.admin_url,
                 "shop": shopify.shop,
-                # the merchant's app: the default reads plus writing fulfilments (tracking from the 3PL)
-                "token": shopify.state.new_token(DEFAULT_SCOPES | {"write_assigned_fulfillment_orders"}),
+                # the merchant's app: the default reads (read_inventory among them) plus writing fulfilments
+                # (tracking from the 3PL) and stock (correcting Shopify to the 3PL's counts)
+                "token": shopify.state.new_token(SERVED_SCOPES),
                 "api_version": API_VERSION,
                 "plan": args.plan,
                 "time_scale": args.time_scale,
@@ -148,37 +164,8 @@ def serve(args: argparse.Namespace) -> int:
             },
             "store": store_summary(store),
         }
-        if not args.no_sftp:
-            sftp_dir = home / "sftp"
-            sftp = start_sftp_sandbox(
-                sftp_dir / "root",
-                port=args.sftp_port,
-                host_key_path=sftp_dir / "ssh_host_ed25519_key",
-                known_hosts_path=sftp_dir / "known_hosts",
-                faults=args.sftp_faults,
-                seed=args.seed,
-            )
-            running.callback(sftp.stop)
-            threepl = ThreePL(
-                sftp.root, ship_delay=args.ship_delay, pickup_delay=args.pickup_delay,
-                pickup_jitter=args.pickup_jitter, answer_delay=args.answer_delay, seed=args.seed,
-                taken_dir=sftp_dir / "taken" if args.hide_taken else None, journal_dir=sftp_dir,
-            )  # fmt: skip
-            threepl.start()
-            running.callback(threepl.stop)
-            description["sftp"] = {
-                "host": sftp.host,
-                "port": sftp.port,
-                "username": sftp.username,
-                "password": sftp.password,
-                "known_hosts": str(sftp.known_hosts),
-                "root": str(sftp.root),
-                "inbound": "inbound",
-                "outbound": "outbound",
-                "processed": "processed",
-                "archive": "archive",
-                "faults": asdict(args.sftp_faults),
-            }
+        if threepl is not None:
+            description["sftp"] = start_sftp(args, home / "sftp", threepl, running) | {"stock": stock}
         if not args.no_xero:
             xero = start_xero_sandbox(
                 clock,
@@ -196,6 +183,50 @@ def serve(args: argparse.Namespace) -> int:
         stop.wait()
     print("sandbox stopped", flush=True)
     return 0
+
+
+def build_threepl(
+    args: argparse.Namespace, sftp_dir: Path, store: Store, clock: SandboxClock
+) -> tuple[ThreePL, dict[str, Any]]:
+    """The 3PL (not polling yet), its opening stock the store's warehouse levels, and its stock truth."""
+    stock = opening_stock(store, seed=args.seed, mismatches=args.stock_mismatches)
+    threepl = ThreePL(
+        sftp_dir / "root", ship_delay=args.ship_delay, pickup_delay=args.pickup_delay,
+        pickup_jitter=args.pickup_jitter, answer_delay=args.answer_delay, seed=args.seed,
+        taken_dir=sftp_dir / "taken" if args.hide_taken else None, journal_dir=sftp_dir,
+        stock=stock.lines, stock_site=stock.site, stock_every=args.stock_every, stock_clock=clock.now,
+    )  # fmt: skip
+    return threepl, stock.truth(args.stock_every)
+
+
+def start_sftp(
+    args: argparse.Namespace, sftp_dir: Path, threepl: ThreePL, running: ExitStack
+) -> dict[str, Any]:
+    """Start the SFTP server and the 3PL's polling; the ``sftp`` section of ``sandbox.json``."""
+    sftp = start_sftp_sandbox(
+        sftp_dir / "root",
+        port=args.sftp_port,
+        host_key_path=sftp_dir / "ssh_host_ed25519_key",
+        known_hosts_path=sftp_dir / "known_hosts",
+        faults=args.sftp_faults,
+        seed=args.seed,
+    )
+    running.callback(sftp.stop)
+    threepl.start()
+    running.callback(threepl.stop)
+    return {
+        "host": sftp.host,
+        "port": sftp.port,
+        "username": sftp.username,
+        "password": sftp.password,
+        "known_hosts": str(sftp.known_hosts),
+        "root": str(sftp.root),
+        "inbound": "inbound",
+        "outbound": "outbound",
+        "processed": "processed",
+        "archive": "archive",
+        "faults": asdict(args.sftp_faults),
+    }
 
 
 def xero_description(xero: RunningXero, tier: str) -> dict[str, Any]:

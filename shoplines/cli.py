@@ -164,6 +164,22 @@ def run_warehouse_feedback() -> None:
     views.counts(console, views.with_progress(console, warehouse_feedback), "the 3PL's answers")
 
 
+@run_app.command("inventory")
+def run_inventory(
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-read every Shopify level, not only the changed.")
+    ] = False,
+) -> None:
+    """Compare Shopify's stock with the warehouse's newest stock count: a mismatch report (CSV and artifact)
+    naming the worst SKUs, low-stock alerts once per crossing, approved corrections applied."""
+    from flows.inventory import inventory
+    from shoplines import views
+    from shoplines.wiring import preflight
+
+    preflight(load_settings())
+    views.counts(console, views.with_progress(console, lambda: inventory(full)), "stock")
+
+
 @run_app.command("orders-to-accounting")
 def run_orders_to_accounting(
     date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],
@@ -495,8 +511,9 @@ def demo(
     ] = False,
 ) -> None:
     """Start the sandbox, run orders → warehouse over the seeded days, read the 3PL's answers back (one order
-    rejected, the rest shipped, tracking into Shopify) and show each story."""
-    from shoplines import demo_problems, demo_walkthrough, sandbox_control, views
+    rejected, the rest shipped, tracking into Shopify), post to Xero, compare the 3PL's stock count with
+    Shopify, make last month's finance pack, and show each story."""
+    from shoplines import demo_problems, demo_stock, demo_walkthrough, sandbox_control, views
     from shoplines.demo_walkthrough import orders_to_warehouse_now
 
     home = _home()
@@ -516,6 +533,7 @@ def demo(
     views.delivered_files(console, root)
     demo_walkthrough.feedback(console, running, unknown, push=not problems)
     demo_walkthrough.accounting(console, running, first, last)
+    demo_stock.stock(console, running)
     demo_walkthrough.month_end(console, running, last)
     if problems:  # planted on orders the 3PL has shipped but Shopify does not show as fulfilled yet
         demo_walkthrough.problems(console, running, first, last)

@@ -22,7 +22,11 @@ ACCOUNTING_POINTS = (
     "after_post_before_mark",  # accounting: Xero has the documents, the ledger still says intent
     "after_payment_before_mark",  # accounting: Xero has the payments, the ledger still says intent
 )
-POINTS = WAREHOUSE_POINTS + ACCOUNTING_POINTS
+INVENTORY_POINTS = (
+    "after_correction_intent",  # inventory: the batch's intent recorded, Shopify not called yet
+    "after_correction_before_mark",  # inventory: Shopify has the new counts, the ledger still says intent
+)
+POINTS = WAREHOUSE_POINTS + ACCOUNTING_POINTS + INVENTORY_POINTS
 
 
 def crash_point(name: str) -> None:

@@ -56,7 +56,13 @@ class LineContract(BaseModel):
         return record_type in self.transitions
 
 
-LINES = ("orders-to-warehouse", "warehouse-feedback", "orders-to-accounting", "refunds-to-accounting")
+LINES = (
+    "orders-to-warehouse",
+    "warehouse-feedback",
+    "orders-to-accounting",
+    "refunds-to-accounting",
+    "inventory",
+)
 
 
 @cache

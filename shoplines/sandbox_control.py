@@ -144,7 +144,7 @@ def use_only_the_sandbox(running: dict[str, Any]) -> None:
     """Point this process at the sandbox, whatever a real shop's settings in the environment or .env say."""
     home = Path(os.environ.get("SHOPLINES_HOME") or DEFAULT_HOME)
     for name, value in sandbox_settings(running | {"token_key": token_key(home)}).items():
-        os.environ[f"SHOPLINES_{name.upper()}"] = str(value)
+        os.environ[f"SHOPLINES_{name.upper()}"] = json.dumps(value) if isinstance(value, dict) else str(value)
     os.environ["SHOPLINES_DATABASE_URL"] = (
         ""  # the demo's state lives under SHOPLINES_HOME, never in a real database
     )

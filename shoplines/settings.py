@@ -91,6 +91,33 @@ class Settings(BaseSettings):
         False, description="Create Shopify fulfilments with tracking from the 3PL's shipment files."
     )
 
+    warehouse_stock_format: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The 3PL's stock-on-hand files, if not STOCK_*.csv with our column names (JSON).",
+    )
+    warehouse_stock_sites: dict[str, str] = Field(
+        default_factory=dict,
+        description="The 3PL's site codes → Shopify location gids (JSON); empty: one site, the warehouse.",
+    )
+    inventory_tolerance: int = Field(0, ge=0, description="Unexplained stock differences up to this are ok.")
+    inventory_in_flight_days: int = Field(
+        55,
+        ge=1,
+        le=365,
+        description="Unfulfilled orders processed this many days back may be in flight "
+        "(beyond 60 days Shopify needs the read_all_orders scope).",
+    )
+    low_stock_file: Path | None = Field(None, description="CSV sku,threshold (`*` = every other SKU).")
+    low_stock_default: int | None = Field(
+        None, ge=0, description="Threshold for SKUs with none in the file or the stock file."
+    )
+    inventory_count_max_age_hours: float = Field(
+        26, gt=0, description="Alert when the warehouse has sent no stock count for this long."
+    )
+    inventory_corrections: bool = Field(
+        False, description="Propose Shopify on_hand corrections to the warehouse's counts, for approval."
+    )
+
     accounting_mode: Literal["per-order", "daily-summary"] = Field(
         "per-order", description="One invoice per order, or one per shop day and gateway (A2X-style)."
     )
@@ -209,6 +236,8 @@ def sandbox_settings(info: dict[str, Any]) -> dict[str, Any]:
             "sftp_archive_dir": sftp.get("archive"),
             "sftp_processed_dir": sftp.get("processed"),
             "sftp_outbound_dir": sftp.get("outbound"),
+            # the sandbox's 3PL writes stock files atomically: no need to wait a minute for them to settle
+            "warehouse_stock_format": {"settle_seconds": 1} if sftp.get("stock") else None,
             "month_end_sftp_dir": "finance/month-end",  # the sandbox's stand-in for finance's folder
         }
     xero = info.get("xero") or {}

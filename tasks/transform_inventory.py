@@ -16,6 +16,7 @@ from tasks.received import NEGATIVE_AVAILABLE, Notice, Payload
 from tasks.transform_orders import Rejected
 
 QUANTITIES = ("available", "on_hand", "committed")
+SET_ASIDE = ("incoming", "reserved", "damaged", "quality_control", "safety_stock")  # optional
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def _level_row(level: Any) -> Payload:
         if isinstance(item, dict)
         else None,
         **{name: quantities[name] for name in QUANTITIES},
+        **{name: quantities.get(name) for name in SET_ASIDE},
         "updated_at": rd.timestamp(level.get("updatedAt"), "updatedAt"),
     }
 

@@ -96,10 +96,12 @@ class OrderBook:
             return [Rejection(number, "", "", reason)]
         return [Rejection(number, r.line_number, r.sku, "UNKNOWN_SKU") for r in rows if self._is_unknown(r)]
 
+    def is_unknown_sku(self, sku: str) -> bool:
+        """Whether the 3PL rejects `sku` as unknown (it never stocks such a SKU either)."""
+        return sku in self._unknown or bool(self._prefix and sku.startswith(self._prefix))
+
     def _is_unknown(self, row: OrderRow) -> bool:
-        if row.record_type == "CANCEL":
-            return False
-        return row.sku in self._unknown or bool(self._prefix and row.sku.startswith(self._prefix))
+        return row.record_type != "CANCEL" and self.is_unknown_sku(row.sku)
 
     def _apply(self, number: str, rows: list[OrderRow], file_sha256: str, due: float) -> None:
         kind = rows[0].record_type

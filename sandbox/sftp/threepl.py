@@ -8,7 +8,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -26,11 +26,13 @@ from sandbox.sftp.outbound import (
     write_shipments,
 )
 from sandbox.sftp.records import Ack, Rejection
+from sandbox.sftp.stock import DEFAULT_SITE, StockLine
+from sandbox.sftp.stock_keeper import StockKeeper
 
 log = logging.getLogger(__name__)
 
 
-class ThreePL:
+class ThreePL(StockKeeper):
     """Behaves like a WMS-backed 3PL polling its SFTP inbox (see sandbox/sftp/README.md for the rules).
 
     It works on the server's folder directly. `start()` polls in a daemon thread every `poll_interval`
@@ -38,8 +40,9 @@ class ThreePL:
     `pickup_delay` seconds after first being seen, plus a seeded random `0..pickup_jitter` seconds per
     file (so files are taken at unpredictable moments), and moved to `processed/` (or to `taken_dir`, out of
     the SFTP user's sight); answers follow `answer_delay` seconds later, shipments `ship_delay` seconds
-    after acceptance. Journals `received.jsonl` and `shipments.jsonl` are written to `journal_dir`
-    (default: next to root).
+    after acceptance. It keeps stock on hand per (sku, site), starting from `stock`: shipments leave
+    `stock_site`; `write_stock_file()` (or every `stock_every` seconds) reports it in outbound/. Journals
+    `received.jsonl`, `shipments.jsonl`, `stock.jsonl` are written to `journal_dir` (default: next to root).
     """
 
     def __init__(
@@ -58,6 +61,10 @@ class ThreePL:
         seed: int = 0,
         clock: Callable[[], datetime] | None = None,
         journal_dir: Path | None = None,
+        stock: Iterable[StockLine] = (),
+        stock_site: str = DEFAULT_SITE,
+        stock_every: float | None = None,
+        stock_clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.inbound, self.outbound = root / "inbound", root / "outbound"
         self.processed = taken_dir or root / "processed"
@@ -73,6 +80,10 @@ class ThreePL:
             partial_rate=partial_rate, clock=clock,
         )  # fmt: skip
         self._ship_seq = count_lines(self.shipments_journal)  # SHIP numbering survives restarts
+        self._init_stock(
+            self.outbound, (journal_dir or root.parent) / "stock.jsonl", stock=stock, site=stock_site,
+            every=stock_every, clock=stock_clock or clock, unknown=self._book.is_unknown_sku,
+        )  # fmt: skip
         self._due: dict[str, float] = {}  # name -> monotonic time it may be picked up
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -94,7 +105,7 @@ class ThreePL:
             self._thread = None
 
     def process_once(self, *, ship_everything: bool = False) -> list[str]:
-        """One polling cycle: pick up ready files, answer them, then send due shipments.
+        """One polling cycle: pick up ready files, answer them, send due shipments, then stock files.
 
         Args:
             ship_everything: ship every pending shipment now (a partial one queues its remainder).
@@ -107,6 +118,7 @@ class ThreePL:
             picked = [path.name for path in self._ready(now) if self._receive(path, now)]
             self._send_answers(now)
             self._send_shipments(now, ship_everything)
+            self._stock_cycle(now)
             return picked
 
     def _poll(self) -> None:
@@ -169,6 +181,7 @@ class ThreePL:
     def _send_shipments(self, now: float, everything: bool) -> None:
         shipped = self._book.ship(now, self._ship_delay, everything=everything)
         if shipped:
+            self._stock_shipped(shipped)
             self._ship_seq += 1
             path = write_shipments(self.outbound, self._ship_seq, shipped)
             lines = [asdict(line) for line in shipped]

@@ -57,6 +57,7 @@ FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Mutation", "tagsAdd"): ("write_orders",),
     ("Mutation", "fulfillmentCreate"): _FO_WRITE_SCOPES,
     ("Mutation", "fulfillmentTrackingInfoUpdate"): _FO_WRITE_SCOPES,
+    ("Mutation", "inventorySetQuantities"): ("write_inventory",),
 }
 
 

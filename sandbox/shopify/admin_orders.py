@@ -24,7 +24,8 @@ Order = dict[str, Any]
 Op = Callable[[SandboxState, Order, dict[str, Any]], tuple[list[Movement], dict[str, Any]]]
 
 
-async def _json(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object body of an admin request (empty body → ``{}``)."""
     raw = await request.body()
     data = json.loads(raw) if raw.strip() else {}
     if not isinstance(data, dict):
@@ -51,7 +52,7 @@ async def get_order(request: Request, state: SandboxState) -> dict[str, Any]:
 
 async def create_order(request: Request, state: SandboxState) -> dict[str, Any]:
     """``POST /_sandbox/orders``: ``{"order": {...}}`` as given, or generated (``{"scenario": {...}}``)."""
-    data = await _json(request)
+    data = await json_body(request)
     now = state.clock.now()
     if "order" in data:
         given = dict(data["order"])
@@ -149,7 +150,7 @@ OPERATIONS: dict[str, Op] = {
 def _operation(name: str) -> Callable[[Request, SandboxState], Awaitable[dict[str, Any]]]:
     async def handler(request: Request, state: SandboxState) -> dict[str, Any]:
         gid = _gid(request.path_params["legacy_id"])
-        data = await _json(request)
+        data = await json_body(request)
         if state.store.get_order(gid) is None:
             raise KeyError(request.path_params["legacy_id"])
         moves, extra = state.store.mutate(gid, lambda order: OPERATIONS[name](state, order, data))

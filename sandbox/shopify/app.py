@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from sandbox.clock import iso
 from sandbox.shopify.admin import admin_routes
@@ -146,9 +147,10 @@ def _entry(
     }
 
 
-def build_app(state: SandboxState) -> Starlette:
-    """The ASGI app for one sandbox."""
-    routes = [Route("/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"]), *admin_routes()]
+def build_app(state: SandboxState, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The ASGI app for one sandbox (``extra_routes``: other stand-ins' admin routes served beside it)."""
+    graphql = Route("/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"])
+    routes = [graphql, *admin_routes(), *extra_routes]
     app = Starlette(routes=routes)
     app.state.sandbox = state
     return app

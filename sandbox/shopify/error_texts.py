@@ -36,10 +36,11 @@ def _selections(m: Match) -> Shape:
 
 
 def _missing_argument(m: Match) -> Shape:
-    return f"Field '{m['field']}' is missing required arguments: {m['arg']}", {
+    kind, name = ("Directive", m["directive"]) if m["directive"] else ("Field", m["field"])
+    return f"{kind} '{name}' is missing required arguments: {m['arg']}", {
         "code": "missingRequiredArguments",
-        "className": "Field",
-        "name": m["field"],
+        "className": kind,
+        "name": name,
         "arguments": m["arg"],
     }
 
@@ -130,10 +131,21 @@ def _anonymous(_: Match) -> Shape:
     }
 
 
-def _unknown_directive(m: Match) -> Shape:
-    return f"Directive @{m['name']} is not defined", {
-        "code": "undefinedDirective",
-        "directiveName": m["name"],
+_PLACES = {"query": "queries", "mutation": "mutations", "field": "fields"}
+_ALLOWED = {"idempotent": "fields", "skip": "fields, fragment spreads, inline fragments"}
+
+
+def _directive(m: Match) -> Shape:
+    if m["name"]:
+        extensions = {"code": "undefinedDirective", "directiveName": m["name"]}
+        return f"Directive @{m['name']} is not defined", extensions
+    name, place = m["placed"], _PLACES.get(m["where"], m["where"] + "s")
+    allowed = _ALLOWED.get(name, _ALLOWED["skip"])
+    # Observed for @idempotent on a mutation: "'@idempotent' can't be applied to mutations (allowed: fields)"
+    return f"'@{name}' can't be applied to {place} (allowed: {allowed})", {
+        "code": "directiveCannotBeApplied",
+        "targetName": place,
+        "name": name,
     }
 
 
@@ -151,7 +163,10 @@ REWRITES: dict[str, tuple[str, Callable[[Match], Shape]]] = {
         r"|of type '(?P<object>[^']+)' must have)",
         _selections,
     ),
-    "ProvidedRequiredArgumentsRule": (r"Argument '\w+\.(?P<field>\w+)\((?P<arg>\w+):\)'", _missing_argument),
+    "ProvidedRequiredArgumentsRule": (
+        r"Argument '(?:\w+\.(?P<field>\w+)|@(?P<directive>\w+))\((?P<arg>\w+):\)'",
+        _missing_argument,
+    ),
     "KnownArgumentNamesRule": (
         r"Unknown argument '(?P<arg>\w+)' on field '\w+\.(?P<field>\w+)'",
         _unknown_argument,
@@ -179,6 +194,10 @@ REWRITES: dict[str, tuple[str, Callable[[Match], Shape]]] = {
     "NoFragmentCyclesRule": (r"Cannot spread fragment '(?P<name>\w+)'", _cycle),
     "UniqueOperationNamesRule": (r"named '(?P<name>\w+)'", _duplicate_operation),
     "LoneAnonymousOperationRule": (r".", _anonymous),
-    "KnownDirectivesRule": (r"Unknown directive '@(?P<name>\w+)'", _unknown_directive),
+    "KnownDirectivesRule": (
+        r"Unknown directive '@(?P<name>\w+)'"
+        r"|Directive '@(?P<placed>\w+)' may not be used on (?P<where>[\w ]+)\.",
+        _directive,
+    ),
     "KnownOperationTypesRule": (r"The (?P<op>\w+) operation", _operation_type),
 }

@@ -10,6 +10,7 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from sandbox.shopify.access import RequestContext
 from sandbox.shopify.connections import paginate
 from sandbox.shopify.filters import compile_simple
+from sandbox.shopify.ids import parse_gid
 from sandbox.shopify.inventory import QUANTITY_NAMES, level_id
 from sandbox.shopify.money import MoneyBag, amount, bag, total
 from sandbox.shopify.totals import nodes
@@ -98,20 +99,25 @@ def quantities(parent: Node, _: GraphQLResolveInfo, names: list[str]) -> list[di
             "id": f"{base}&name={n}",
             "name": n,
             "quantity": parent["quantities"][n],
-            "updatedAt": parent["updatedAt"],
+            "updatedAt": (parent.get("quantityUpdatedAt") or {}).get(n, parent["updatedAt"]),
         }
         for n in names
     ]
 
 
-def _levels(match: Callable[[Node, Node], bool]) -> Resolver:
+def _levels(by: str, other: str) -> Resolver:
+    """``inventoryLevels`` of a location (``by`` = "location") or an item, ordered by the other side's id
+    so cursors stay put while levels change between pages."""
+
     def resolve(parent: Node, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         context: RequestContext = info.context
         compiled = compile_simple(args.get("query"), context.store.shop["ianaTimezone"])
         found = [
-            lvl for lvl in context.store.inventory.levels() if match(parent, lvl) and compiled.predicate(lvl)
+            lvl
+            for lvl in context.store.inventory.levels()
+            if lvl[by]["id"] == parent["id"] and compiled.predicate(lvl)
         ]
-        return paginate(found, args)
+        return paginate(found, args, lambda lvl: (1, (parse_gid(lvl[other]["id"]) or ("", 0))[1]))
 
     return resolve
 
@@ -173,7 +179,7 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
     "ProductVariant": {"product": reference("product"), "inventoryItem": reference("inventoryItem")},
     "InventoryItem": {
         "variant": reference("variant"),
-        "inventoryLevels": _levels(lambda item, lvl: lvl["item"]["id"] == item["id"]),
+        "inventoryLevels": _levels("item", "location"),
         "inventoryLevel": _level_of_item,
     },
     "InventoryLevel": {
@@ -182,7 +188,7 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
         "quantities": quantities,
     },
     "Location": {
-        "inventoryLevels": _levels(lambda loc, lvl: lvl["location"]["id"] == loc["id"]),
+        "inventoryLevels": _levels("location", "item"),
         "inventoryLevel": _level_at_location,
         "address": _location_address,
     },

@@ -25,6 +25,7 @@ _BASES = {
     "Product": 8_200_000_000_000,
     "ProductVariant": 4_450_000_000_000,
     "InventoryItem": 4_610_000_000_000,
+    "InventoryAdjustmentGroup": 2_130_000_000_000,
     "MailingAddress": 9_870_000_000_000,
 }
 

@@ -20,6 +20,7 @@ QUANTITY_NAMES = (
     "quality_control",
     "safety_stock",
 )
+# Counted in on_hand but not for sale (Shopify's "Unavailable"); safety_stock is units set aside.
 UNAVAILABLE = ("reserved", "damaged", "quality_control", "safety_stock")
 Node = dict[str, Any]
 
@@ -50,7 +51,32 @@ def new_level(location_id: str, item_id: str, at: datetime, quantities: dict[str
         "createdAt": iso(at),
         "updatedAt": iso(at),
         "quantities": values,
+        "quantityUpdatedAt": dict.fromkeys(QUANTITY_NAMES, iso(at)),
     }
+
+
+def on_hand_effect(name: str, delta: int) -> dict[str, int]:
+    """Deltas by name when ``name`` changes by ``delta`` outside an order: on_hand follows every name it
+    sums, and a change to on_hand itself lands in ``available`` (a count, a sale at the till)."""
+    if name in ("available", "on_hand"):
+        return {"available": delta, "on_hand": delta}
+    if name in UNAVAILABLE:
+        return {name: delta, "on_hand": delta}
+    if name == "incoming":
+        return {"incoming": delta}
+    raise ValueError(f"{name!r} cannot be adjusted directly")
+
+
+def change(level: Node, deltas: dict[str, int], at: datetime) -> None:
+    """Add ``deltas`` to ``level``; ``updatedAt`` (level and each changed quantity) never goes back."""
+    stamp = iso(at)
+    moved = {name: delta for name, delta in deltas.items() if delta}
+    for name, delta in moved.items():
+        level["quantities"][name] += delta
+        times = level.setdefault("quantityUpdatedAt", {})
+        times[name] = max(times.get(name, stamp), stamp)
+    if moved:
+        level["updatedAt"] = max(level["updatedAt"], stamp)
 
 
 class InventoryBook:
@@ -83,6 +109,4 @@ class InventoryBook:
             level = self._levels.get((item_id or "", move.location_id or ""))
             if level is None or move.quantity == 0:
                 continue
-            for name, sign in _EFFECTS[move.kind].items():
-                level["quantities"][name] += sign * move.quantity
-            level["updatedAt"] = iso(at)
+            change(level, {name: sign * move.quantity for name, sign in _EFFECTS[move.kind].items()}, at)

@@ -114,9 +114,7 @@ def lookup(kind: str) -> Callable[..., Node | None]:
         store = _ctx(info).store
         if id is None and kind == "Location":
             return store.locations.get(store.warehouse_location_id or "")
-        if kind != "InventoryLevel":
-            by_gid(id, kind)
-        return store.find(str(id))
+        return store.find(by_gid(id, kind))
 
     return resolve
 

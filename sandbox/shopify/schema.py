@@ -13,6 +13,7 @@ from sandbox.shopify import root
 from sandbox.shopify.access import install_guards
 from sandbox.shopify.fields import FIELD_RESOLVERS
 from sandbox.shopify.fulfilment_mutations import resolve_fulfillment_create, resolve_tracking_info_update
+from sandbox.shopify.inventory_mutations import INVENTORY_RESOLVERS, resolve_inventory_set_quantities
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -35,6 +36,7 @@ ROOT_RESOLVERS: dict[str, dict[str, Any]] = {
         "tagsAdd": root.resolve_tags_add,
         "fulfillmentCreate": resolve_fulfillment_create,
         "fulfillmentTrackingInfoUpdate": resolve_tracking_info_update,
+        "inventorySetQuantities": resolve_inventory_set_quantities,
     },
 }
 
@@ -76,7 +78,7 @@ def shopify_schema() -> GraphQLSchema:
     """The sandbox's Admin API schema (built once; resolvers read the per-request context)."""
     schema = build_schema(SDL_PATH.read_text(encoding="utf-8"))
     _configure_scalars(schema)
-    for type_name, resolvers in {**FIELD_RESOLVERS, **ROOT_RESOLVERS}.items():
+    for type_name, resolvers in {**FIELD_RESOLVERS, **INVENTORY_RESOLVERS, **ROOT_RESOLVERS}.items():
         graphql_type = schema.get_type(type_name)
         assert isinstance(graphql_type, GraphQLObjectType), type_name
         for field_name, resolve in resolvers.items():

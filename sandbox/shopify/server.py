@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import socket
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 
 import uvicorn
+from starlette.routing import BaseRoute
 
 from sandbox.clock import SandboxClock
 from sandbox.shopify.app import build_app
@@ -23,9 +25,12 @@ class RunningShopify:
     """A running sandbox: ``url`` (base), ``admin_url``, ``token`` (default scopes), ``shop``; stop it
     with :meth:`stop` or use it as a context manager."""
 
-    def __init__(self, state: SandboxState, host: str, port: int) -> None:
+    def __init__(
+        self, state: SandboxState, host: str, port: int, extra_routes: Sequence[BaseRoute] = ()
+    ) -> None:
         """Bind the handle to a state; :func:`start_shopify_sandbox` starts the thread."""
         self.state = state
+        self._extra_routes = tuple(extra_routes)
         self.host = host
         self._requested_port = port
         self.port = 0
@@ -87,7 +92,7 @@ class RunningShopify:
         proxy = FrontProxy("127.0.0.1", upstream.getsockname()[1])
         self.state.proxy = proxy
         config = uvicorn.Config(
-            build_app(self.state),
+            build_app(self.state, self._extra_routes),
             lifespan="off",
             log_config=None,
             access_log=False,
@@ -142,6 +147,7 @@ def start_shopify_sandbox(
     shop: str | None = None,
     api_versions: tuple[str, ...] = DEFAULT_API_VERSIONS,
     seed: int = 0,
+    extra_admin_routes: Sequence[BaseRoute] = (),
 ) -> RunningShopify:
     """Serve ``store`` on ``host:port`` (0 = a free port) and return once it accepts connections.
 
@@ -154,6 +160,8 @@ def start_shopify_sandbox(
         shop: myshopify domain to serve as (default: the store's).
         api_versions: supported stable versions; others fall forward to the oldest.
         seed: seeds tokens and fault probabilities.
+        extra_admin_routes: more ``/_sandbox/...`` routes served beside the Shopify ones (another stand-in's
+            admin, e.g. the 3PL's); wrap their handlers in ``admin.admin`` for the loopback-only check.
 
     Returns:
         The running sandbox.
@@ -161,6 +169,6 @@ def start_shopify_sandbox(
     if shop is not None:
         store.shop["myshopifyDomain"] = shop
     state = SandboxState.create(store, clock, plan=plan, api_versions=tuple(api_versions), seed=seed)
-    running = RunningShopify(state, host, port)
+    running = RunningShopify(state, host, port, extra_admin_routes)
     running._start()
     return running

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sandbox.shopify.idempotency import IdempotencyBook
 from sandbox.shopify.ids import IdFactory, parse_gid
 from sandbox.shopify.inventory import InventoryBook
 from sandbox.shopify.movements import Movement
@@ -45,6 +46,7 @@ class Store:
         self.inventory_items: dict[str, Node] = {}
         self.inventory = InventoryBook()
         self.warehouse_location_id: str | None = None
+        self.idempotency = IdempotencyBook()
         self._orders: dict[str, Order] = {}
         self._owner: dict[str, str] = {}
 
@@ -120,6 +122,13 @@ class Store:
         if self.warehouse_location_id is None:
             raise LookupError("this store has no warehouse location")
         return self.warehouse_location_id, self.locations[self.warehouse_location_id]["name"]
+
+    def item_by_sku(self, sku: str) -> Node:
+        """The inventory item with ``sku``."""
+        found = next((i for i in self.inventory_items.values() if i.get("sku") == sku), None)
+        if found is None:
+            raise KeyError(sku)
+        return found
 
     def variant_by_sku(self, sku: str) -> tuple[Node, Node]:
         """(variant, product) for ``sku``."""

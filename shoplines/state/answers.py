@@ -248,6 +248,16 @@ def shipments_of(session: Session, shop_id: str, entity_ids: Sequence[str]) -> l
     return [_shipment_record(s, name) for s, name in session.execute(query)]
 
 
+def shipped_since(session: Session, shop_id: str, destination: str, since: datetime) -> list[ShipmentRecord]:
+    query = (
+        select(Shipment, AnswerFile.file_name)
+        .join(AnswerFile, AnswerFile.id == Shipment.answer_file_id)
+        .where(Shipment.shop_id == shop_id, Shipment.destination == destination, Shipment.shipped_at > since)
+        .order_by(Shipment.shipped_at, Shipment.id)
+    )
+    return [_shipment_record(s, name) for s, name in session.execute(query)]
+
+
 def quarantined_files(session: Session, shop_id: str, destination: str) -> list[AnswerFileRecord]:
     query = select(AnswerFile).where(
         AnswerFile.shop_id == shop_id,

@@ -32,6 +32,7 @@ from shoplines.state.records import (
     ANSWER_KINDS,
     ANSWERS,
     APPROVAL_STATUSES,
+    CORRECTION_STATUSES,
     FILE_STATUSES,
     LIVE_FILE_STATUSES,
     OUTCOMES,
@@ -39,6 +40,7 @@ from shoplines.state.records import (
     POSTING_STATUSES,
     RECORD_TYPES,
     RUN_STATUSES,
+    STOCK_FILE_STATUSES,
 )
 
 # Named constraints let SQLite batch migrations drop and recreate them later.
@@ -472,6 +474,67 @@ class Posting(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class InventoryLevel(Base):
+    """Our copy of Shopify's inventory levels, kept by full snapshots and `updated_at` increments."""
+
+    __tablename__ = "inventory_levels"
+
+    shop_id: Mapped[str] = mapped_column(ShopId, primary_key=True)
+    location_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    inventory_item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sku: Mapped[str | None] = mapped_column(String(255))
+    quantities: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StockFile(Base):
+    """A stock-on-hand file read from the 3PL: compared, superseded by a newer one, or unreadable."""
+
+    __tablename__ = "stock_files"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "file_name", "sha256"),
+        CheckConstraint(_in("status", STOCK_FILE_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rows: Mapped[int] = mapped_column(Integer)
+    set_aside: Mapped[int] = mapped_column(Integer)
+    mismatches: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    archived_as: Mapped[str | None] = mapped_column(Text)
+
+
+class StockCorrection(Base):
+    """The application of one approved batch of on_hand corrections: intent before the call, then applied
+    (Shopify's adjustment group), stale (a count moved first: nothing written) or refused."""
+
+    __tablename__ = "stock_corrections"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "approval_id"),
+        CheckConstraint(_in("status", CORRECTION_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    group_id: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 PACK_STATUSES = ("issued", "delivered")

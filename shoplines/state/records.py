@@ -22,6 +22,8 @@ ANSWER_FILE_STATUSES: tuple[str, ...] = ("applied", "quarantined")
 APPROVAL_STATUSES: tuple[str, ...] = ("pending", "approved", "rejected", "withdrawn")
 POSTING_KINDS: tuple[str, ...] = ("invoice", "credit_note", "payment", "allocation")
 POSTING_STATUSES: tuple[str, ...] = ("intent", "posted", "failed")
+STOCK_FILE_STATUSES: tuple[str, ...] = ("compared", "superseded", "unreadable")
+CORRECTION_STATUSES: tuple[str, ...] = ("intent", "applied", "stale", "refused")
 
 
 class StateError(Exception):
@@ -394,3 +396,46 @@ class PostingRecord:
     created_at: datetime
     posted_at: datetime | None
     message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRecord:
+    """Our copy of one Shopify inventory level: quantities by Shopify's names."""
+
+    location_id: str
+    inventory_item_id: str
+    sku: str | None
+    quantities: dict[str, Any]
+    updated_at: datetime
+    read_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StockFileRecord:
+    """A stock file from the 3PL and what became of it."""
+
+    id: int
+    file_name: str
+    sha256: str
+    as_of: datetime | None
+    rows: int
+    set_aside: int
+    mismatches: int
+    status: str
+    reason: str | None
+    read_at: datetime
+    archived_as: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionRecord:
+    """The application of one approved correction batch."""
+
+    id: int
+    approval_id: int
+    idempotency_key: str
+    status: str
+    group_id: str | None
+    message: str | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -17,6 +17,7 @@ from shoplines.state import (
     answers,
     approvals,
     intents,
+    inventory,
     journal,
     leases,
     ledger,
@@ -38,6 +39,7 @@ from shoplines.state.records import (
     Applied,
     ApprovalRecord,
     AwaitingAnswer,
+    CorrectionRecord,
     DeliveredVersion,
     EntityVersion,
     FilePlan,
@@ -47,6 +49,7 @@ from shoplines.state.records import (
     Lease,
     LeaseHeld,
     LeaseLost,
+    LevelRecord,
     Outcome,
     PostingPlan,
     PostingRecord,
@@ -57,6 +60,7 @@ from shoplines.state.records import (
     ShipmentRow,
     StateConflict,
     StateError,
+    StockFileRecord,
     TraceStep,
     WatermarkAdvance,
 )
@@ -704,6 +708,70 @@ class StateStore:
             return tokens.delete(session, shop_id, provider)
 
     # --- end of accounting connections --------------------------------------------------------------
+
+    # --- inventory ---------------------------------------------------------------------------------
+
+    def store_levels(
+        self, shop_id: str, levels: list[LevelRecord], *, replace_locations: Sequence[str] = ()
+    ) -> int:
+        """Upsert our copy of Shopify's levels; `replace_locations` were read whole (a snapshot)."""
+        with self._writes.begin() as session:
+            return inventory.store_levels(session, shop_id, levels, replace_locations=replace_locations)
+
+    def inventory_levels(self, shop_id: str) -> list[LevelRecord]:
+        with self._reads.begin() as session:
+            return inventory.levels(session, shop_id)
+
+    def newest_levels(self, shop_id: str) -> dict[str, datetime]:
+        """The newest `updated_at` held per location: where the next increment starts."""
+        with self._reads.begin() as session:
+            return inventory.newest(session, shop_id)
+
+    def count_levels(self, shop_id: str, location_id: str) -> int:
+        with self._reads.begin() as session:
+            return inventory.count_levels(session, shop_id, location_id)
+
+    def stock_file(self, shop_id: str, file_name: str, sha256: str) -> StockFileRecord | None:
+        with self._reads.begin() as session:
+            return inventory.find_stock_file(session, shop_id, file_name, sha256)
+
+    def record_stock_file(self, shop_id: str, **fields: Any) -> StockFileRecord:
+        """Record a stock file read: file_name, sha256, size, as_of, rows, set_aside, mismatches, status,
+        reason, run_id (read now)."""
+        with self._writes.begin() as session:
+            return inventory.record_stock_file(session, shop_id, read_at=self._now(), **fields)
+
+    def stock_file_archived(self, file_id: int, archived_as: str) -> None:
+        with self._writes.begin() as session:
+            inventory.stock_file_archived(session, file_id, archived_as)
+
+    def stock_files(self, shop_id: str, limit: int = 20) -> list[StockFileRecord]:
+        with self._reads.begin() as session:
+            return inventory.stock_files(session, shop_id, limit)
+
+    def stock_correction(self, shop_id: str, approval_id: int) -> CorrectionRecord | None:
+        with self._reads.begin() as session:
+            return inventory.correction(session, shop_id, approval_id)
+
+    def begin_stock_correction(
+        self, shop_id: str, approval_id: int, *, key: str, run_id: str
+    ) -> CorrectionRecord:
+        """Record the intent to apply an approved batch before Shopify is called (kept if already there)."""
+        with self._writes.begin() as session:
+            return inventory.begin_correction(session, shop_id, approval_id, key=key, run_id=run_id,
+                                              now=self._now())  # fmt: skip
+
+    def finish_stock_correction(
+        self, correction_id: int, *, status: str, group_id: str | None, message: str
+    ) -> None:
+        with self._writes.begin() as session:
+            inventory.finish_correction(session, correction_id, status=status, group_id=group_id,
+                                        message=message, now=self._now())  # fmt: skip
+
+    def shipped_since(self, shop_id: str, destination: str, since: datetime) -> list[ShipmentRecord]:
+        """Shipped lines the 3PL reported with a ship time after `since`."""
+        with self._reads.begin() as session:
+            return answers.shipped_since(session, shop_id, destination, since)
 
     # --- month-end packs ------------------------------------------------------------------------------
 

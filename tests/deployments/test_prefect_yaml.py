@@ -20,7 +20,7 @@ def test_every_deployment_is_sound(deployments: dict[str, Deployment]) -> None:
     assert set(deployments) == {
         "scheduled", "date-range", "freshness", "purge", "warehouse-feedback", "freshness-feedback",
         "daily", "accounting-date-range", "refunds-daily", "decide", "approvals-due", "freshness-accounting",
-        "freshness-refunds", "month-end",
+        "freshness-refunds", "inventory", "inventory-snapshot", "freshness-inventory", "month-end",
     }  # fmt: skip
     assert [p for d in deployments.values() for p in problems(d)] == []
 

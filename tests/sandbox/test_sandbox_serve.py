@@ -26,8 +26,11 @@ XERO_KEYS = {
 
 
 @contextmanager
-def serve(home: Path, *extra: str) -> Iterator[tuple[dict[str, Any], subprocess.Popen[str]]]:
-    """Run the sandbox until the block ends; yields the parsed ``sandbox.json`` and the process."""
+def serve(
+    home: Path, *extra: str, sftp: bool = False
+) -> Iterator[tuple[dict[str, Any], subprocess.Popen[str]]]:
+    """Run the sandbox (without SFTP and 3PL unless `sftp`) until the block ends; yields the parsed
+    ``sandbox.json`` and the process."""
     command = [
         sys.executable,
         "-m",
@@ -37,7 +40,7 @@ def serve(home: Path, *extra: str) -> Iterator[tuple[dict[str, Any], subprocess.
         str(home),
         "--orders",
         "3",
-        "--no-sftp",
+        *([] if sftp else ["--no-sftp"]),
         *extra,
     ]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

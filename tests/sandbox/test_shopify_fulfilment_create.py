@@ -333,13 +333,15 @@ def test_throttled_mutation_writes_nothing(shop: Shop) -> None:
     assert truth(shop, order) == order
 
 
-def test_idempotent_directive_is_not_defined_for_fulfillment_create(shop: Shop) -> None:
+def test_idempotent_directive_is_accepted_but_does_not_deduplicate_fulfillment_create(shop: Shop) -> None:
     order, fo = open_order(shop)
+    token = writer(shop)
     query = CREATE.replace(
         "fulfillmentCreate(fulfillment: $f)", 'fulfillmentCreate(fulfillment: $f) @idempotent(key: "k-1")'
     )
-    body = shop.gql(
-        query, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]}}, token=writer(shop)
-    )
-    assert [e["message"] for e in body["errors"]] == ["Directive @idempotent is not defined"]
-    assert truth(shop, order) == order
+    variables = {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]}}
+    first = shop.data(query, variables, token=token)["fulfillmentCreate"]
+    assert first["userErrors"] == []
+    again = shop.data(query, variables, token=token)["fulfillmentCreate"]  # not a replay: run again
+    assert (again["fulfillment"], again["userErrors"][0]["message"]) == (None, NOT_FULFILLABLE)
+    assert len(truth(shop, order)["fulfillments"]) == len(order.get("fulfillments", [])) + 1

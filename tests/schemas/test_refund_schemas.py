@@ -85,7 +85,8 @@ def test_inventory_level_id_must_name_its_location_and_item() -> None:
     row = {
         "inventory_level_id": "gid://shopify/InventoryLevel/7?inventory_item_id=9",
         "location_id": "gid://shopify/Location/7", "inventory_item_id": "gid://shopify/InventoryItem/9",
-        "sku": None, "available": -2, "on_hand": 0, "committed": 2, "updated_at": AT,
+        "sku": None, "available": -2, "on_hand": 0, "committed": 2, "incoming": None, "reserved": None,
+        "damaged": 0, "quality_control": 0, "safety_stock": 0, "updated_at": AT,
     }  # fmt: skip
     ShopifyInventoryLevel.validate(pd.DataFrame([row]))  # negative available is allowed here
     row["location_id"] = "gid://shopify/Location/8"

@@ -103,6 +103,13 @@ def test_demo_delivers_files_into_the_sandbox_folder_and_the_sandbox_can_be_stop
     assert "the warehouse acknowledged the NEW in ACK_" in out
     archived = {p.name for p in (root / "archive" / "answers").iterdir()}
     assert f"ACK_{sent[0].name}" in archived  # read once, moved out of the 3PL's outbound folder
+    # the stock comparison: the sandbox 3PL's two planted miscounts, and its SKU below its reorder level
+    planted = json.loads((tmp_path / "home" / "sandbox.json").read_text())["sftp"]["stock"]["mismatches"]
+    assert "The 3PL counted its stock: STOCK_" in out
+    assert "2 SKU(s) differ between Shopify and the warehouse's count" in out
+    for miscount in planted:
+        assert f"{miscount['sku']}: Shopify " in out
+    assert re.search(r"Alert: \S+ is low at JHB-DC1: \d+ left \(threshold \d+\)", out)
     assert "Traceback" not in demo.stderr
 
     status = run_cli(["sandbox", "status"], cli_env, tmp_path)

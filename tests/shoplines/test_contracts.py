@@ -6,7 +6,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from schemas.inventory import STOCK_STATUSES
 from shoplines.lines import LINES, LineContract, contract, describe
+from shoplines.state.records import CORRECTION_STATUSES
 from tasks.plan_deliveries import ACTIONS
 
 
@@ -17,6 +19,14 @@ def test_each_line_contract_loads(line: str) -> None:
 
 def test_every_record_type_the_planner_can_produce_is_in_the_contract() -> None:
     assert set(contract("orders-to-warehouse").transitions) == set(ACTIONS)
+
+
+def test_the_inventory_contract_lists_every_status_and_correction_outcome_the_code_produces() -> None:
+    inventory = contract("inventory")
+    assert {status.upper() for status in STOCK_STATUSES} <= set(inventory.transitions)
+    outcomes = {s for s in CORRECTION_STATUSES if s != "intent"}
+    assert outcomes == set(inventory.states["approved"])
+    assert {"approved", "rejected", "withdrawn"} == set(inventory.states["proposed"])
 
 
 def test_a_typo_in_a_contract_is_refused_not_ignored() -> None:

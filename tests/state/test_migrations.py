@@ -23,8 +23,9 @@ from tests.state.factories import SHOP, deliver, order, plan, start
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"runs", "files", "deliveries", "quarantine", "leases", "watermarks", "watermark_history"}
 TABLES |= {"file_resolutions", "alerts", "journal", "answer_files", "shipments", "approvals"}
-TABLES |= {"accounting_tokens", "postings", "month_end_packs", "month_end_figures"}
-HEAD = "0008_month_end_packs"
+TABLES |= {"accounting_tokens", "postings", "inventory_levels", "stock_files", "stock_corrections"}
+TABLES |= {"month_end_packs", "month_end_figures"}
+HEAD = "0009_month_end_packs"
 
 
 @pytest.fixture

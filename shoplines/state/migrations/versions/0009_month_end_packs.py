@@ -2,8 +2,8 @@
 fingerprint, and what it said of each order (or of an order's later change), per VAT class in cents, so a
 change to an order of a closed month becomes an adjustment in the month it happened.
 
-Revision ID: 0008_month_end_packs
-Revises: 0007_postings
+Revision ID: 0009_month_end_packs
+Revises: 0008_inventory
 Create Date: 2026-11-27 00:00:00+00:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "0008_month_end_packs"
-down_revision: str | Sequence[str] | None = "0007_postings"
+revision: str = "0009_month_end_packs"
+down_revision: str | Sequence[str] | None = "0008_inventory"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
