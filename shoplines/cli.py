@@ -534,7 +534,7 @@ def demo(
     demo_walkthrough.feedback(console, running, unknown, push=not problems)
     demo_walkthrough.accounting(console, running, first, last)
     demo_stock.stock(console, running)
-    demo_walkthrough.month_end(console, running, last)
+    demo_walkthrough.month_end(console, running)
     if problems:  # planted on orders the 3PL has shipped but Shopify does not show as fulfilled yet
         demo_walkthrough.problems(console, running, first, last)
         demo_walkthrough.feedback(console, running, unknown)

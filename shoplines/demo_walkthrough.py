@@ -5,7 +5,7 @@ planted, with Shopify faults switched on during the runs, and each leaves an ale
 from __future__ import annotations
 
 import os
-from datetime import UTC, date
+from datetime import date
 from typing import Any
 
 from rich.console import Console
@@ -139,10 +139,10 @@ def accounting(console: Console, running: dict[str, Any], first: date, last: dat
                       f"(shoplines approvals show {approval.id})", markup=False)  # fmt: skip
 
 
-def month_end(console: Console, running: dict[str, Any], last: date) -> None:
-    """Make the finance pack of the last whole month of the demo store, deliver it to the sandbox's finance
-    folder, and say where it is."""
-    from datetime import datetime, time
+def month_end(console: Console, running: dict[str, Any]) -> None:
+    """Make the finance pack of the last whole month before the sandbox's clock started, deliver it to the
+    sandbox's finance folder, and say where it is."""
+    from datetime import datetime
     from pathlib import Path
 
     from flows.month_end import month_end as month_end_flow
@@ -150,7 +150,8 @@ def month_end(console: Console, running: dict[str, Any], last: date) -> None:
     from tasks.pack_period import previous_month
 
     settings = load_settings()
-    month = previous_month(datetime.combine(last, time(12), UTC), settings.shop_timezone)
+    started = datetime.fromisoformat(str(running["shopify"]["clock_start"]).replace("Z", "+00:00"))
+    month = previous_month(started, settings.shop_timezone)
     console.print(f"\nMaking the month-end pack for {month} (month-end)", markup=False)
     result = views.with_progress(console, lambda: month_end_flow(month))
     show(console, result)

@@ -55,11 +55,11 @@ def refunds_in(frames: RefundFrames, period: Period) -> list[RefundPart]:
     created = pd.to_datetime(refunds["created_at"], utc=True)
     inside = refunds[(created >= pd.Timestamp(period.start)) & (created < pd.Timestamp(period.end))]
     lines, ships = _by_refund(frames.refund_lines), _by_refund(frames.refund_shipping)
-    found = []
+    found = []  # a refund's key is its gid's number (Shopify's legacy id): unique even in a copied order
     for r in inside.to_dict("records"):
         rid = str(r["refund_id"])
         found.append(RefundPart(
-            rid, str(r["legacy_id"]), str(r["order_id"]), pd.Timestamp(r["created_at"]).to_pydatetime(),
+            rid, rid.rsplit("/", 1)[-1], str(r["order_id"]), pd.Timestamp(r["created_at"]).to_pydatetime(),
             _text(r["note"]), int(r["total_refunded_cents"]),
             tuple((str(x["line_item_id"]), _text(x["sku"]), int(x["quantity"]), int(x["subtotal_cents"]),
                    int(x["tax_cents"])) for x in lines[rid]),

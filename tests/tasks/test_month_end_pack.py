@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from sandbox.clock import SandboxClock, parse_instant
 from sandbox.shopify.generator import generate_store
 from schemas.month_end import SHEETS
+from shoplines.demo_problems import unknown_sku_copy
 from tasks.pack_build import Books, Built, Sources, build_sheets
 from tasks.pack_cells import free_text, safe
 from tasks.pack_check import ShopifyTotals, shopify_totals
@@ -66,15 +67,25 @@ def month(tmp_path: Path) -> Month:
     return make_month(tmp_path / "pack")
 
 
-def make_month(folder: Path) -> Month:
-    """October of a generated store, with hostile text planted, built into `folder`."""
+def make_month(folder: Path, *, copied: bool = False) -> Month:
+    """October of a generated store, with hostile text planted, built into `folder`; with `copied`, also a
+    copy of a refunded order whose refund keeps the original's legacy id (as the demo's planted orders do)."""
     start = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
     store = generate_store(5, orders=80, clock=SandboxClock(start))
-    orders: list[dict[str, Any]] = sorted(store.orders(), key=lambda o: (o["processedAt"], o["id"]))
+    orders: list[dict[str, Any]] = list(store.orders())
     october = period("2026-10", TZ)
     target = next(o for o in orders if not o["test"] and october.contains(parse_instant(o["processedAt"])))
     target["tags"] = HOSTILE[:3]
     target["lineItems"]["nodes"][0]["name"] = HOSTILE[3]
+    if copied:
+        template = next(
+            o for o in orders if o.get("refunds") and october.contains(parse_instant(o["processedAt"]))
+        )
+        copy = unknown_sku_copy(template, "#9100", "UNKNOWN-BOX")
+        orders.append(copy | {"id": f"gid://shopify/Order/8{template['legacyResourceId']}",
+                              "legacyResourceId": f"8{template['legacyResourceId']}",
+                              "updatedAt": template["updatedAt"]})  # fmt: skip
+    orders.sort(key=lambda o: (o["processedAt"], o["id"]))
     sold = [o for o in orders if october.contains(parse_instant(o["processedAt"]))]
     later = [
         o
@@ -200,3 +211,8 @@ def test_a_formula_slipped_into_any_sheet_fails_validation(month: Month) -> None
         )
     problems = validate_pack(month.built, workbook, SHEETS, month.check, "2026-10")
     assert any(p.startswith("exceptions.csv fails its checks") for p in problems)
+
+
+def test_a_copied_order_whose_refund_repeats_a_legacy_id_still_ties_out(tmp_path: Path) -> None:
+    copied = make_month(tmp_path / "copied", copied=True)
+    assert validate_pack(copied.built, render(copied), SHEETS, copied.check, "2026-10") == []
