@@ -16,6 +16,7 @@ help:
 	@echo "make typecheck mypy"
 	@echo "make chaos    seeded fault schedules end to end (CHAOS_RUNS=50)"
 	@echo "make chaos-accounting  the same for orders and refunds -> Xero (CHAOS_RUNS=50)"
+	@echo "make bench    benchmarks: a month-end pack of 10,000 and 100,000 orders (time, peak memory)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -46,7 +47,10 @@ chaos: install
 chaos-accounting: install
 	CHAOS_RUNS=$(CHAOS_RUNS) $(UV) run --frozen python -m chaos --line accounting
 
-bench serve:
+bench: install
+	$(UV) run --frozen python -m bench
+
+serve:
 	@echo "make $@: not built yet (see the open issues)"; exit 2
 
 clean:

@@ -182,6 +182,21 @@ class Email:
         return message
 
     def send(self, notice: Notice) -> None:
+        self._deliver(self.message(notice))
+
+    def send_files(self, subject: str, body: str, files: Sequence[tuple[str, bytes, str]]) -> None:
+        """One message with attachments, each (file name, content, MIME type "maintype/subtype")."""
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = self._settings.sender
+        message["To"] = ", ".join(self._settings.recipients)
+        message.set_content(body + "\n\n-- shoplines\n")
+        for name, content, mime in files:
+            maintype, subtype = mime.split("/", 1)
+            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+        self._deliver(message)
+
+    def _deliver(self, message: EmailMessage) -> None:
         s = self._settings
         try:
             if s.security == "ssl":
@@ -195,7 +210,7 @@ class Email:
                     smtp.starttls(context=ssl.create_default_context())
                 if s.username:
                     smtp.login(s.username, s.password or "")
-                refused = smtp.send_message(self.message(notice))
+                refused = smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             raise NotifyError(f"email: {type(exc).__name__}: {_smtp_reason(exc)}") from None
         if refused:

@@ -20,6 +20,7 @@ from clients.shopify_nested import complete_order
 from clients.shopify_paging import Connection, Pager
 from clients.shopify_refund_nested import complete_refunds
 from clients.shopify_retry import RetryPolicy
+from clients.shopify_totals import ORDER_TOTALS
 from clients.shopify_windows import OrderCount, OrderField, OrderWindow, SeenOrders, dedupe_orders, sort_key
 
 HISTORY_LIMIT = timedelta(days=60)  # older orders are invisible without read_all_orders
@@ -204,12 +205,28 @@ class ShopifyClient:
         Raises:
             ShopifyError: any failure; a partial result is never passed off as complete.
         """
+        pages = self.iter_money_order_pages(window, field=field, overlap=overlap)
+        return dedupe_orders(order for page in pages for order in page)
+
+    def iter_money_order_pages(
+        self, window: OrderWindow, *, field: OrderField = "processed_at", overlap: timedelta = timedelta(0)
+    ) -> Iterator[list[dict[str, Any]]]:
+        """`fetch_money_orders` a page at a time (an order met again is yielded again only if newer)."""
         self._check_history_access(window, overlap)
         variables = {"query": window.search_query(field, overlap), "sortKey": sort_key(field)}
-        seen, found = SeenOrders(), []
+        seen = SeenOrders()
         for page in self._pager.pages(MONEY_ORDERS, variables):
-            for order in page.nodes:
-                if seen.is_new(order):
-                    complete_refunds(order, self._session)
-                    found.append(order)
-        return dedupe_orders(found)
+            fresh = [order for order in page.nodes if seen.is_new(order)]
+            for order in fresh:
+                complete_refunds(order, self._session)
+            if fresh:
+                yield fresh
+
+    def iter_order_totals(
+        self, window: OrderWindow, *, field: OrderField = "processed_at"
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of order-level totals and refund totals (`ORDER_TOTALS_PAGE`), a read of its own."""
+        self._check_history_access(window, timedelta(0))
+        variables = {"query": window.search_query(field), "sortKey": sort_key(field)}
+        for page in self._pager.pages(ORDER_TOTALS, variables):
+            yield page.nodes

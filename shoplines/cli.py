@@ -212,6 +212,29 @@ def run_refunds_to_accounting(
     views.counts(console, counts, "refunds → Xero")
 
 
+@run_app.command("month-end")
+def run_month_end(
+    month: Annotated[
+        str | None, typer.Option(help="The month, YYYY-MM, in shop time (default: last month).")
+    ] = None,
+    revise: Annotated[
+        bool, typer.Option(help="Re-issue a month whose data changed as a new revision.")
+    ] = False,
+) -> None:
+    """Make the month-end finance pack (workbook, CSVs, manifest), check that it ties out to the cent and to
+    Shopify, and deliver it to finance's SFTP folder and/or email."""
+    from flows.month_end import month_end
+    from shoplines import views
+    from shoplines.month_end_view import month_end as show
+    from tasks.pack_period import parse_month
+
+    try:
+        parse_month(month or "2000-01")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--month") from None
+    show(console, views.with_progress(console, lambda: month_end(month, revise)))
+
+
 @run_app.command("reconcile")
 def run_reconcile(
     date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help=DAY_HELP)],
@@ -489,7 +512,7 @@ def demo(
 ) -> None:
     """Start the sandbox, run orders → warehouse over the seeded days, read the 3PL's answers back (one order
     rejected, the rest shipped, tracking into Shopify), post to Xero, compare the 3PL's stock count with
-    Shopify, and show each story."""
+    Shopify, make last month's finance pack, and show each story."""
     from shoplines import demo_problems, demo_stock, demo_walkthrough, sandbox_control, views
     from shoplines.demo_walkthrough import orders_to_warehouse_now
 
@@ -511,6 +534,7 @@ def demo(
     demo_walkthrough.feedback(console, running, unknown, push=not problems)
     demo_walkthrough.accounting(console, running, first, last)
     demo_stock.stock(console, running)
+    demo_walkthrough.month_end(console, running)
     if problems:  # planted on orders the 3PL has shipped but Shopify does not show as fulfilled yet
         demo_walkthrough.problems(console, running, first, last)
         demo_walkthrough.feedback(console, running, unknown)

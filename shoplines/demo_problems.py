@@ -75,7 +75,7 @@ def dollar_copy(template: dict[str, Any], name: str, id_prefix: str = "9") -> di
     """A copy of `template` as a new order in US dollars, its ids `id_prefix` + the template's."""
     text = json.dumps(template)
     kinds = ("LineItem", "FulfillmentOrder", "FulfillmentOrderLineItem", "Fulfillment", "FulfillmentLineItem",
-             "Refund", "RefundLineItem", "OrderTransaction")  # fmt: skip
+             "Refund", "RefundLineItem", "RefundShippingLine", "OrderTransaction")  # fmt: skip
     for kind in kinds:
         text = text.replace(f"gid://shopify/{kind}/", f"gid://shopify/{kind}/{id_prefix}")
     order: dict[str, Any] = json.loads(text)

@@ -137,3 +137,24 @@ def accounting(console: Console, running: dict[str, Any], first: date, last: dat
     for approval in (a for a in waiting if a.kind == "refund-over-threshold"):
         console.print(f"Waiting for a person: approval {approval.id}, {approval.summary} "
                       f"(shoplines approvals show {approval.id})", markup=False)  # fmt: skip
+
+
+def month_end(console: Console, running: dict[str, Any]) -> None:
+    """Make the finance pack of the last whole month before the sandbox's clock started, deliver it to the
+    sandbox's finance folder, and say where it is."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from flows.month_end import month_end as month_end_flow
+    from shoplines.month_end_view import month_end as show
+    from tasks.pack_period import previous_month
+
+    settings = load_settings()
+    started = datetime.fromisoformat(str(running["shopify"]["clock_start"]).replace("Z", "+00:00"))
+    month = previous_month(started, settings.shop_timezone)
+    console.print(f"\nMaking the month-end pack for {month} (month-end)", markup=False)
+    result = views.with_progress(console, lambda: month_end_flow(month))
+    show(console, result)
+    if result.pack and settings.month_end_sftp_dir and "sftp" in running:
+        where = Path(running["sftp"]["root"]) / settings.month_end_sftp_dir / result.pack
+        console.print(f"Finance's copy (the sandbox's SFTP folder): {where}", markup=False, soft_wrap=True)

@@ -162,6 +162,14 @@ class Settings(BaseSettings):
     freshness_intervals: int = Field(
         3, ge=1, description="Alert when a scheduled line has had no successful run for this many intervals."
     )
+    month_end_sftp_dir: str | None = Field(
+        None, description="Finance's folder for month-end packs on the SFTP server above; unset: not sent."
+    )
+    month_end_email_to: list[str] = Field(
+        default_factory=list,
+        description="Finance: month-end packs as attachments, and their failures (JSON).",
+    )
+    month_end_dir: Path | None = Field(None, description="Issued packs kept here; default HOME/month-end.")
 
     @classmethod
     def settings_customise_sources(
@@ -230,6 +238,7 @@ def sandbox_settings(info: dict[str, Any]) -> dict[str, Any]:
             "sftp_outbound_dir": sftp.get("outbound"),
             # the sandbox's 3PL writes stock files atomically: no need to wait a minute for them to settle
             "warehouse_stock_format": {"settle_seconds": 1} if sftp.get("stock") else None,
+            "month_end_sftp_dir": "finance/month-end",  # the sandbox's stand-in for finance's folder
         }
     xero = info.get("xero") or {}
     if xero:

@@ -61,6 +61,11 @@ NEXT_STEPS: list[tuple[tuple[type[BaseException], ...] | str, str]] = [
         "settle each with `shoplines ledger resolve`.",
     ),
     (
+        "PackInvalid",
+        "The month-end pack did not tie out and nothing was delivered: look at the differences listed, fix "
+        "their cause in Shopify or the state, then run `shoplines run month-end --month YYYY-MM` again.",
+    ),
+    (
         "QuarantineHalt",
         "Fix the orders `shoplines quarantine list` shows (in Shopify), then re-run the window.",
     ),

@@ -535,3 +535,44 @@ class StockCorrection(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+PACK_STATUSES = ("issued", "delivered")
+
+
+class MonthEndPack(Base):
+    """One issued revision of a month-end pack: its manifest (control totals, each CSV's SHA-256) and the
+    fingerprint that says whether a re-run is the same pack; `issued` once checked, `delivered` once sent."""
+
+    __tablename__ = "month_end_packs"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "month", "revision"),
+        CheckConstraint(_in("status", PACK_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ShopId)
+    month: Mapped[str] = mapped_column(String(7))
+    revision: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"))
+    status: Mapped[str] = mapped_column(String(16))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    delivered_to: Mapped[list[str]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MonthEndFigure(Base):
+    """What an issued pack said of one order (kind `order`) or of its change in a later month (`adjustment`),
+    per VAT class in cents: the baseline later adjustments are measured against."""
+
+    __tablename__ = "month_end_figures"
+    __table_args__ = (Index("ix_month_end_figures_order_id", "order_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("month_end_packs.id"), index=True)
+    order_id: Mapped[str] = mapped_column(String(255))
+    order_name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    figures: Mapped[dict[str, list[int]]] = mapped_column(JsonDocument)

@@ -21,6 +21,7 @@ from shoplines.state import (
     journal,
     leases,
     ledger,
+    packs,
     postings,
     quarantine,
     resolutions,
@@ -30,7 +31,7 @@ from shoplines.state import (
 )
 from shoplines.state.db import make_engine, migrate, read_only
 from shoplines.state.models import Lease as LeaseRow
-from shoplines.state.models import Run
+from shoplines.state.models import MonthEndPack, Run
 from shoplines.state.records import (
     AlertRecord,
     AnswerFileRecord,
@@ -771,6 +772,61 @@ class StateStore:
         """Shipped lines the 3PL reported with a ship time after `since`."""
         with self._reads.begin() as session:
             return answers.shipped_since(session, shop_id, destination, since)
+
+    # --- month-end packs ------------------------------------------------------------------------------
+
+    def record_pack(
+        self,
+        shop_id: str,
+        *,
+        month: str,
+        revision: int,
+        run_id: str,
+        fingerprint: str,
+        manifest: dict[str, Any],
+        figures: Iterable[packs.PackFigure],
+    ) -> packs.PackRecord:
+        """Record an issued pack revision and what it says of each order, in one transaction.
+
+        Raises:
+            StateConflict: that revision of the month is already issued.
+        """
+        with self._writes.begin() as session:
+            row = MonthEndPack(
+                shop_id=shop_id, month=month, revision=revision, run_id=run_id, status="issued",
+                fingerprint=fingerprint, manifest=json_document(manifest), delivered_to=[],
+                created_at=self._now(), delivered_at=None,
+            )  # fmt: skip
+            return packs.record(session, row, figures)
+
+    def month_end_packs(self, shop_id: str, month: str | None = None) -> list[packs.PackRecord]:
+        """Issued packs (of one month), oldest revision first."""
+        with self._reads.begin() as session:
+            return packs.listing(session, shop_id, month)
+
+    def pack_delivered(self, pack_id: int, targets: Sequence[str]) -> packs.PackRecord:
+        """Note where a pack was delivered (added to earlier deliveries)."""
+        with self._writes.begin() as session:
+            return packs.mark_delivered(session, pack_id, targets, self._now())
+
+    def pack_figures(self, pack_id: int) -> dict[str, tuple[str, packs.Figures]]:
+        """Order id -> (name, figures per VAT class) that a pack says."""
+        with self._reads.begin() as session:
+            return packs.figures_of(session, pack_id)
+
+    def month_end_baselines(
+        self, shop_id: str, order_ids: Sequence[str], month: str
+    ) -> dict[str, tuple[list[packs.Figures], str]]:
+        """What the packs issued before `month` say of each order (see `packs.baselines`)."""
+        with self._reads.begin() as session:
+            return packs.baselines(session, shop_id, order_ids, month)
+
+    def posted_invoice_days(
+        self, shop_id: str, provider: str, first: str, last: str
+    ) -> dict[str, tuple[int, int]]:
+        """Per business day: orders in posted invoices and their amount in cents."""
+        with self._reads.begin() as session:
+            return packs.invoice_days(session, shop_id, provider, first, last)
 
 
 def _resent(file_name: str) -> StateConflict:

@@ -20,7 +20,7 @@ def test_every_deployment_is_sound(deployments: dict[str, Deployment]) -> None:
     assert set(deployments) == {
         "scheduled", "date-range", "freshness", "purge", "warehouse-feedback", "freshness-feedback",
         "daily", "accounting-date-range", "refunds-daily", "decide", "approvals-due", "freshness-accounting",
-        "freshness-refunds", "inventory", "inventory-snapshot", "freshness-inventory",
+        "freshness-refunds", "inventory", "inventory-snapshot", "freshness-inventory", "month-end",
     }  # fmt: skip
     assert [p for d in deployments.values() for p in problems(d)] == []
 
@@ -99,3 +99,9 @@ def test_the_freshness_check_knows_the_schedule_it_watches(deployments: dict[str
         assert deployments[watched].spec["schedules"][0]["cron"].endswith(" * * *")  # once a day
         assert deployments[watcher].spec["parameters"]["every_minutes"] == 24 * 60
         assert deployments[watcher].spec["parameters"]["line"] in deployments[watched].spec["tags"]
+
+
+def test_month_end_runs_on_the_1st_at_six_shop_time(deployments: dict[str, Deployment]) -> None:
+    spec = deployments["month-end"].spec
+    assert spec["schedules"] == [{"cron": "0 6 1 * *", "timezone": "Africa/Johannesburg", "active": True}]
+    assert spec["parameters"] == {}  # no month: the one that just ended, shop time

@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 TABLES = {"runs", "files", "deliveries", "quarantine", "leases", "watermarks", "watermark_history"}
 TABLES |= {"file_resolutions", "alerts", "journal", "answer_files", "shipments", "approvals"}
 TABLES |= {"accounting_tokens", "postings", "inventory_levels", "stock_files", "stock_corrections"}
-HEAD = "0008_inventory"
+TABLES |= {"month_end_packs", "month_end_figures"}
+HEAD = "0009_month_end_packs"
 
 
 @pytest.fixture
