@@ -1,5 +1,5 @@
 """`python -m chaos --line accounting` end to end, CI-sized: two seeded schedules lose and duplicate nothing
-their own, and a payment planted after the runs (Xero's API, as a double post would leave it) is caught."""
+of their own, and a payment planted after the runs (Xero's API, as a double post would leave it) is caught."""
 
 from __future__ import annotations
 
