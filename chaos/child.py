@@ -9,7 +9,7 @@ import atexit
 import os
 
 PRELOAD = ["chaos.child", "shoplines.cli", "flows.orders_to_warehouse", "flows.orders_to_accounting",
-           "flows.refunds_to_accounting"]  # fmt: skip
+           "flows.refunds_to_accounting", "flows.inventory"]  # fmt: skip
 
 
 def shoplines_main(argv: list[str], env: dict[str, str], cwd: str, output: str) -> None:

@@ -196,7 +196,9 @@ def test_an_approved_correction_is_applied_once_even_if_the_run_is_killed(
     from prefect.settings import PREFECT_API_URL
 
     monkeypatch.setenv("SHOPLINES_RUN_LEASE_SECONDS", "3")  # the dead run's lease expires soon
-    launcher = Launcher(child_env(str(PREFECT_API_URL.value()), str(tmp_path)), fresh=True)
+    prefect_home = os.environ.get("PREFECT_HOME", str(tmp_path))
+    launcher = Launcher(child_env(str(PREFECT_API_URL.value()), prefect_home))
+    launcher.start()
     settings = {k: v for k, v in os.environ.items() if k.startswith("SHOPLINES_")}
     code = launcher.run(
         ["run", "inventory"], settings | {CRASH_ENV: point}, tmp_path, tmp_path / "killed.log"
