@@ -25,6 +25,7 @@ Units = Mapping[tuple[str, str], int]  # (sku, location gid) -> units
 def shopify_stock(levels: pd.DataFrame, location_ids: set[str]) -> pd.DataFrame:
     """Shopify's on_hand per (sku, location) at the warehouse's locations. Levels without a SKU cannot be
     compared; two items sharing a SKU are added up and lose their item id (no correction can target them)."""
+    levels = levels.assign(sku=levels["sku"].str.strip())  # as the warehouse's SKUs are read
     here = levels[levels["location_id"].isin(location_ids) & levels["sku"].notna() & (levels["sku"] != "")]
     grouped = here.groupby(["sku", "location_id"], as_index=False).agg(
         shopify_on_hand=("on_hand", "sum"), items=("inventory_item_id", "nunique"),
@@ -42,7 +43,10 @@ def compare(
     shopify: pd.DataFrame, stock: pd.DataFrame, *, in_flight: Units, shipped_after: Units, tolerance: int
 ) -> pd.DataFrame:
     """One row per (sku, location) known to either side (see `StockComparison`)."""
-    counted = stock[["sku", "location_id", "quantity"]].rename(columns={"quantity": "warehouse_quantity"})
+    # two of the 3PL's sites may stand for one Shopify location: their counts add up
+    counted = stock.groupby(["sku", "location_id"], as_index=False).agg(
+        warehouse_quantity=("quantity", "sum")
+    )
     both = shopify.merge(counted, on=["sku", "location_id"], how="outer")
     rows = []
     for row in rows_of(both):

@@ -5,6 +5,7 @@ fraction of the rows is a known failure of other connectors)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,8 +57,17 @@ def pull_levels(
     locations = [str(loc["id"]) for loc in pull.locations]
     if full:
         _check_snapshot(state, shop_id, records, locations)
-    state.store_levels(shop_id, records, replace_locations=locations if full else ())
+    quarantined = [pair for r in frames.rejected if (pair := _level_key(r.entity_id))]
+    state.store_levels(shop_id, records, replace_locations=locations if full else (), keep=quarantined)
     return Pulled(len(records), len(frames.rejected), len(locations), full)
+
+
+def _level_key(level_id: str | None) -> tuple[str, str] | None:
+    """(location gid, item gid) of `gid://shopify/InventoryLevel/{location}?inventory_item_id={item}`."""
+    found = re.match(r"^gid://shopify/InventoryLevel/(\d+)\?inventory_item_id=(\d+)$", level_id or "")
+    if found is None:
+        return None
+    return f"gid://shopify/Location/{found[1]}", f"gid://shopify/InventoryItem/{found[2]}"
 
 
 def _record(row: dict[str, object], read_at: datetime) -> LevelRecord:

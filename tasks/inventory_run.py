@@ -62,7 +62,7 @@ def compare_newest(
         return counts
     alerts.clear([stock_report.NO_COUNT])
     count, as_of = taken.newest, taken.newest.as_of
-    locations = set(sites.values()) | {warehouse}
+    locations = set(count.stock["location_id"]) or {warehouse}  # a per-site file covers its own sites only
     comparison = _compare(settings, state, shopify, count, warehouse=warehouse, locations=locations)
     bad = mismatches(comparison)
     _quarantine(state, shop, line, run_id, count)
@@ -98,7 +98,8 @@ def _compare(
     now = state.now()  # the count's own clock may differ from ours (a 3PL's, or the sandbox's): cover both
     start = min(now, count.as_of) - timedelta(days=settings.inventory_in_flight_days)
     window = OrderWindow(start, max(now, count.as_of) + timedelta(minutes=1))
-    raw = shopify.fetch_orders(window, only="fulfillment_status:unfulfilled")  # unshipped or partly shipped
+    unshipped = "(fulfillment_status:unshipped OR fulfillment_status:partial OR fulfillment_status:on_hold)"
+    raw = shopify.fetch_orders(window, only=unshipped)
     frames = flatten_orders.fn(raw)
     order_ids = frames.orders["order_id"].tolist()
     sent = sent_orders(state.delivered_versions(shop, SENDING_LINE, WAREHOUSE_DESTINATION, order_ids))

@@ -1,5 +1,6 @@
 """Take the 3PL's stock files from its outbound folder: each complete file read once, the newest compared,
-older ones recorded as superseded, all moved to our archive. A file still being written is left alone; a
+older ones (and a count no newer than one already compared, sent late or again) recorded as superseded, all
+moved to our archive. A file still being written is left alone; a
 file that cannot be read stays in place, is recorded with its reason and is tried again every run."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import hashlib
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from prefect import get_run_logger
 
@@ -65,13 +67,22 @@ def take_stock_files(
                 continue
             readable.append((path, parsed, sha, len(data)))
         readable.sort(key=lambda found: (found[1].as_of, found[1].name))
-        for path, parsed, sha, size in readable[:-1]:
+        last = _last_compared(state, shop_id)
+        stale = [r for r in readable if last is not None and r[1].as_of is not None and r[1].as_of <= last]
+        readable = [r for r in readable if r not in stale]  # a count older than one compared: never current
+        for path, parsed, sha, size in stale + readable[:-1]:
             record = _record(state, shop_id, parsed, sha, size, status="superseded", run_id=run_id)
             _archive(sftp, state, record, path, archive)
             taken.superseded.append(parsed.name)
     if readable:  # recorded once compared (`finish_compared`): a run dying before that compares it again
         taken.path, taken.newest, taken.sha256, taken.size = readable[-1]
     return taken
+
+
+def _last_compared(state: StateStore, shop_id: str) -> datetime | None:
+    """The as-of time of the newest count compared so far."""
+    times = [f.as_of for f in state.stock_files(shop_id, limit=50) if f.status == "compared" and f.as_of]
+    return max(times, default=None)
 
 
 def _record(

@@ -21,10 +21,14 @@ from shoplines.state.rows import json_document, to_record
 
 
 def store_levels(
-    session: Session, shop_id: str, levels: Iterable[LevelRecord], *, replace_locations: Sequence[str] = ()
-) -> int:
-    """Upsert levels; the locations in `replace_locations` (a full snapshot) lose the levels not in it."""
+    session: Session, shop_id: str, levels: Iterable[LevelRecord], *, replace_locations: Sequence[str] = (),
+    keep: Iterable[tuple[str, str]] = (),
+) -> int:  # fmt: skip
+    """Upsert levels; the locations in `replace_locations` (a full snapshot) lose the levels not in it, except
+    those in `keep` ((location, item): read but quarantined, so still there in Shopify)."""
     kept: dict[str, set[str]] = {loc: set() for loc in replace_locations}
+    for location, item in keep:
+        kept.get(location, set()).add(item)
     written = 0
     for level in levels:
         row = session.get(InventoryLevel, (shop_id, level.location_id, level.inventory_item_id))

@@ -712,11 +712,15 @@ class StateStore:
     # --- inventory ---------------------------------------------------------------------------------
 
     def store_levels(
-        self, shop_id: str, levels: list[LevelRecord], *, replace_locations: Sequence[str] = ()
-    ) -> int:
-        """Upsert our copy of Shopify's levels; `replace_locations` were read whole (a snapshot)."""
+        self, shop_id: str, levels: list[LevelRecord], *, replace_locations: Sequence[str] = (),
+        keep: Sequence[tuple[str, str]] = (),
+    ) -> int:  # fmt: skip
+        """Upsert our copy of Shopify's levels; `replace_locations` were read whole (a snapshot), except the
+        (location, item) pairs in `keep`."""
         with self._writes.begin() as session:
-            return inventory.store_levels(session, shop_id, levels, replace_locations=replace_locations)
+            return inventory.store_levels(
+                session, shop_id, levels, replace_locations=replace_locations, keep=keep
+            )
 
     def inventory_levels(self, shop_id: str) -> list[LevelRecord]:
         with self._reads.begin() as session:

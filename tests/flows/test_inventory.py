@@ -8,6 +8,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,13 @@ def test_a_half_written_file_is_left_alone_and_a_compared_file_is_never_read_aga
     archived = half.parent.parent / "archive" / "stock" / half.name
     assert archived.is_file()
 
+    late = settled(
+        threepl.write_stock_file(as_of=datetime(2026, 1, 1, tzinfo=UTC))
+    )  # an old count, sent late
+    counts = inventory()
+    assert (counts["stock_files"], counts["superseded"]) == (0, 1)  # never compared as if it were current
+    assert not late.exists()
+
     (half.parent / half.name).write_bytes(archived.read_bytes())  # the 3PL puts the same file back
     settled(half)
     counts = inventory()
@@ -151,7 +159,11 @@ def test_a_half_written_file_is_left_alone_and_a_compared_file_is_never_read_aga
     assert not half.exists()
     assert "stock-unreadable" in keys(receiver, "resolved")
     with state(tmp_path) as store:
-        assert [f.status for f in store.stock_files(shop.running.shop)] == ["compared", "unreadable"]
+        assert [f.status for f in store.stock_files(shop.running.shop)] == [
+            "superseded",
+            "compared",
+            "unreadable",
+        ]
 
 
 def corrections_on(monkeypatch: pytest.MonkeyPatch, shop: Shop) -> None:

@@ -35,6 +35,8 @@ def test_increments_upsert_per_location_and_a_snapshot_replaces_its_locations(st
     assert store.newest_levels(SHOP) == {A: later, B: T0}
     store.store_levels(SHOP, [level(A, 2, 3, later)], replace_locations=[A])  # A/1 is gone from Shopify
     assert hands(store) == {(A, 2): 3, (B, 1): 7}
+    store.store_levels(SHOP, [], replace_locations=[B], keep=[(B, "gid://shopify/InventoryItem/1")])
+    assert hands(store) == {(A, 2): 3, (B, 1): 7}  # read but quarantined: still there in Shopify
     store.store_levels(SHOP, [], replace_locations=[B])
     assert hands(store) == {(A, 2): 3}
     assert store.count_levels(SHOP, A) == 1

@@ -130,3 +130,10 @@ def test_corrections_refuse_an_api_version_before_2026_04() -> None:
     check_api_version(True, "2026-04")
     with pytest.raises(ConfigError, match="needs Shopify API 2026-04 or later"):
         check_api_version(True, "2026-01")
+
+
+def test_two_sites_standing_for_one_location_add_up() -> None:
+    stock = pd.concat([counted(("A", 3)), counted(("A", 4)).assign(site="JHB-2")], ignore_index=True)
+    shopify = shopify_stock(levels((HERE, "1", " A ", 7)), {HERE})  # Shopify's SKU with stray spaces
+    [row] = compare(shopify, stock, in_flight={}, shipped_after={}, tolerance=0).to_dict("records")
+    assert (row["sku"], row["warehouse_quantity"], row["status"]) == ("A", 7, "ok")
