@@ -18,7 +18,7 @@ from tasks.pack_issue import PackInvalid
 from tasks.pack_manifest import Identity
 from tasks.pack_period import Period, period, previous_month
 from tasks.pack_read import Shop
-from tasks.pack_run import Job, MonthEnd, Targets, make_pack
+from tasks.pack_run import Job, MonthEnd, Targets, changed_after_issue, make_pack
 
 LINE = "month-end"
 NOT_DELIVERED = (
@@ -98,6 +98,8 @@ def month_end(month: str | None = None, revise: bool = False) -> MonthEnd:
         def body(run_id: str) -> dict[str, int]:
             who = Identity(settings.shop_domain, run_id, now, settings.shop_currency)
             found.append(make(settings, Job(shopify, state, shop, who, archive, targets(settings), revise)))
+            if problem := changed_after_issue(found[0]):
+                alerts.report(problem)
             return {"delivered_to": len(found[0].delivered_to), "changes": len(found[0].changes)}
 
         alerts = build_alerts(settings, state, LINE, span.describe())

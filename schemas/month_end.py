@@ -69,7 +69,7 @@ class OrdersSheet(SheetModel):
 class LineItemsSheet(SheetModel):
     order: Series[str] = column("key")
     kind: Series[str] = column("text", width=10, isin=["product", "gift card", "shipping"])
-    sku: Series[str] = column("key", optional=True, width=18)
+    sku: Series[str] = column("text", optional=True, width=18)  # a stray space must not block a month
     name: Series[str] = column("text", width=36)
     quantity: Series[str] = column("count")
     unit_price: Series[str] = column("amount")
@@ -88,7 +88,7 @@ class RefundsSheet(SheetModel):
     order_month: Series[str] = column("text", width=10)
     gateway: Series[str] = column("text", width=16)
     kind: Series[str] = column("text", width=10, isin=["product", "gift card", "shipping", "other"])
-    sku: Series[str] = column("key", optional=True, width=18)
+    sku: Series[str] = column("text", optional=True, width=18)  # a stray space must not block a month
     quantity: Series[str] = column("count")
     note: Series[str] = column("text", width=30)
     vat_class: Series[str] = column("text", width=20)

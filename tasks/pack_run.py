@@ -4,6 +4,7 @@ is not issued unless `revise` asks for a new revision (r2, with its changes); a 
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from clients.sftp import SftpClient
 from clients.shopify import ShopifyClient
 from clients.shopify_totals import ProcessedBefore
 from clients.shopify_windows import OrderWindow
+from shoplines.alerting import Problem
 from shoplines.errors import DeliveryError
 from shoplines.state.packs import PackRecord
 from shoplines.state.store import StateStore
@@ -27,7 +29,7 @@ from tasks.pack_manifest import Identity, changes, fingerprint
 from tasks.pack_period import Period
 from tasks.pack_read import Shop
 from tasks.pack_state import books, latest
-from tasks.pack_totals import control_totals, summary_rows
+from tasks.pack_totals import summary_rows
 
 OPEN_END = datetime(2100, 1, 1, tzinfo=UTC)  # "changed since the month began", up to whenever we read
 Outcome = Literal["delivered", "issued", "unchanged", "closed"]
@@ -122,10 +124,10 @@ def _decide(job: Job, built: Built) -> MonthEnd:
         files = files_of(job.archive / previous.name, previous.name, names)
         return deliver(job, previous, files, unchanged=True)
     listed = _changes(job, previous, built)
-    if previous is not None and not job.revise:
-        totals = control_totals(built.totals)
-        done = list(previous.delivered_to)
-        return MonthEnd(period.label, "closed", previous.name, None, found, totals, done, listed)
+    if previous is not None and not job.revise:  # closed: the issued pack still goes where it has not gone
+        names = sorted(previous.manifest.get("files", {}))
+        sent = deliver(job, previous, files_of(job.archive / previous.name, previous.name, names))
+        return dataclasses.replace(sent, outcome="closed", changes=listed)
     revision, replaces = (1, None) if previous is None else (previous.revision + 1, previous.name)
     draft = Draft(built, period, revision, replaces, listed)
     workbook = render_and_check(draft, job.who, found, check_read(job.shopify, period, job.shop.currency))
@@ -176,3 +178,20 @@ def body(record: PackRecord) -> str:
     if record.manifest.get("replaces"):
         lines.append(f"This revision replaces {record.manifest['replaces']}: see its Changes sheet.")
     return "\n".join(lines)
+
+
+def changed_after_issue(result: MonthEnd) -> Problem | None:
+    """A closed month whose data changed: finance must hear of it (the changes go into the month they
+    happened as adjustments; a revision of the closed month is a person's decision)."""
+    if result.outcome != "closed" or not result.changes:
+        return None
+    return Problem(
+        key=f"month-end-changed:{result.month}",
+        title=f"{result.month} changed after its pack {result.pack} was issued",
+        what=f"{len(result.changes)} change(s) to {result.month}'s figures since {result.pack}; the "
+        "issued pack is not rewritten.",
+        next_step="They appear as adjustments in the pack of the month they happened. To re-issue "
+        f"{result.month} itself: `shoplines run month-end --month {result.month} --revise` (a new "
+        "revision with a Changes sheet).",
+        kind="event",
+    )

@@ -220,7 +220,9 @@ def test_a_month_ties_out_is_delivered_once_and_later_changes_become_adjustments
         assert (sftp_sandbox.root / "finance/month-end/2026-08-r2/changes.csv").exists()
         with StateStore.open(f"sqlite:///{tmp_path / 'home' / 'state.db'}") as state:
             issued = [p.name for p in state.month_end_packs(running.shop)]
+            told = [a.title for a in state.alerts(running.shop, status="resolved")]
         assert issued == ["2026-08-r1", "2026-08-r2", "2026-09-r1"]
+        assert "2026-08 changed after its pack 2026-08-r1 was issued" in told  # the closed month's changes
     with zipfile.ZipFile(io.BytesIO(mail.get_payload()[-1].get_content())) as archive:
         assert "orders.csv" in archive.namelist()
 

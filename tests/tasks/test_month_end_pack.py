@@ -13,12 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pandera.pandas as pa
 import pytest
 from openpyxl import load_workbook
 
 from sandbox.clock import SandboxClock, parse_instant
 from sandbox.shopify.generator import generate_store
-from schemas.month_end import SHEETS
+from schemas.month_end import SHEETS, LineItemsSheet, RefundsSheet
 from shoplines.demo_problems import unknown_sku_copy
 from tasks.pack_build import Books, Built, Sources, build_sheets
 from tasks.pack_cells import free_text, safe
@@ -52,6 +54,15 @@ def test_text_that_a_spreadsheet_would_run_is_neutralised_and_keys_stay_exact() 
     assert [safe("#1001"), safe("TEE-BLK-M")] == ["#1001", "TEE-BLK-M"]
     assert safe("a\x00b\x1fc") == "abc"  # no spreadsheet can hold these
     assert free_text("call thandi@gmail.com") == "call t***@g***.com"
+
+
+def test_a_sku_with_a_stray_space_is_text_not_a_blocked_month() -> None:
+    """A line item's SKU is a snapshot Shopify never rewrites: a leading space must not fail every run."""
+    for model in (LineItemsSheet, RefundsSheet):
+        sku = model.to_schema().columns["sku"]
+        sku.validate(pd.DataFrame({"sku": [" ABC-1", "ABC-1", "", safe("-100")]}))
+        with pytest.raises(pa.errors.SchemaError):
+            sku.validate(pd.DataFrame({"sku": ["=HYPERLINK(1)"]}))  # never raw formula text
 
 
 @dataclass
