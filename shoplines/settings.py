@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     shopify_timeout_seconds: float = 30.0
     shopify_deadline_seconds: float = 900.0
     shopify_time_scale: float = Field(1.0, description="Sandbox fast clock only: waits are divided by it.")
+    shopify_plan: Literal["standard", "advanced", "plus", "enterprise"] = Field(
+        "standard",
+        description="The shop's Shopify plan: sizes the shared API budget (`shoplines prefect setup`).",
+    )
+    shopify_shared_budget: bool = Field(
+        False, description="Pace Shopify requests through the shop's Prefect rate limit (deployments set it)."
+    )
+    secrets_from_prefect: bool = Field(
+        False,
+        description="Read secrets from Prefect Secret blocks `shoplines-<setting>` (deployments set it).",
+    )
+    max_range_days: int = Field(
+        186, ge=1, description="A run over more shop days than this is refused (a typo, not a re-run)."
+    )
     shop_timezone: str = "Africa/Johannesburg"
     shop_currency: str = "ZAR"
     window_overlap_seconds: int = Field(
@@ -215,6 +229,7 @@ def sandbox_settings(info: dict[str, Any]) -> dict[str, Any]:
             "shopify_url": shopify["url"],
             "shopify_token": shopify["token"],
             "shopify_time_scale": shopify.get("time_scale", 1.0),
+            "shopify_plan": shopify.get("plan"),
             "warehouse_location_id": shopify.get("warehouse_location_id"),
         }
     if sftp:
