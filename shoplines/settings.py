@@ -1,4 +1,4 @@
-"""One typed settings object: SHOPLINES_* environment, .env, then a running sandbox's endpoints."""
+"""One typed settings object: SHOPLINES_* environment, .env, Prefect Secret blocks, a running sandbox."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from shoplines.prefect_secrets import PrefectSecretsSource
 
 DEFAULT_API_VERSION = "2026-01"
 DEFAULT_HOME = Path(".shoplines")
@@ -187,7 +189,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sandbox = SandboxSettingsSource(settings_cls)
-        return init_settings, env_settings, dotenv_settings, file_secret_settings, sandbox
+        secrets = PrefectSecretsSource(settings_cls)  # only with SHOPLINES_SECRETS_FROM_PREFECT
+        return init_settings, env_settings, dotenv_settings, secrets, file_secret_settings, sandbox
 
     @property
     def state_url(self) -> str:
