@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from prefect.client.schemas.objects import FlowRun
 from chaos.check import duplicated, read_journal
 from chaos.sandbox import Sandbox
 from deployments import local
+from tests.deployments.events import triggered
 from tests.state.conftest import PG_HOST, PG_PORT, _admin_connection
 
 pytestmark = pytest.mark.slow
@@ -56,10 +58,14 @@ def test_two_workers_on_postgresql_run_overlapping_backfills_and_deliver_each_or
     started = time.monotonic()
     prefect_db, state_db = databases
     with (tmp_path / "sandbox.log").open("ab") as log:
-        port = local.free_port()
-        env = local.prefect_env(tmp_path / "prefect", port, PREFECT_SERVER_DATABASE_CONNECTION_URL=prefect_db,
-                          PREFECT_UI_ENABLED="false", SHOPLINES_HOME=str(tmp_path / "sandbox"),
-                          SHOPLINES_DATABASE_URL=state_db)  # fmt: skip
+        layout = {
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL": prefect_db,  # Prefect on PostgreSQL
+            "SHOPLINES_DATABASE_URL": state_db,  # the state in a database of its own
+            "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(tmp_path / "shared-results"),  # one for every worker
+            "SHOPLINES_HOME": str(tmp_path / "sandbox"),  # the sandbox's endpoints (sandbox.json)
+            "PREFECT_UI_ENABLED": "false",
+        }
+        env = local.prefect_env(tmp_path / "prefect", local.free_port(), **layout)
         stack = local.Stack(env, tmp_path / "logs")
         stack.start("server", local.SERVER)  # migrates its own database meanwhile
         with Sandbox.start(tmp_path / "sandbox", SANDBOX, log) as shop:
@@ -67,7 +73,9 @@ def test_two_workers_on_postgresql_run_overlapping_backfills_and_deliver_each_or
                 local.wait_ready(stack, timeout=120)
                 local.setup_and_deploy(stack, workers=2, limit=2)
                 with SyncPrefectClient(stack.api) as client:
+                    since = datetime.now(UTC)
                     runs = finished(client, trigger(client), timeout=240)
+                    alerted = triggered(client, "shoplines: a run failed or crashed", since)
             finally:
                 stack.stop()
             drained = shop.wait_drained(30)
@@ -79,7 +87,9 @@ def test_two_workers_on_postgresql_run_overlapping_backfills_and_deliver_each_or
     assert [r.state_name for r in backfills] == ["Completed", "Completed"], states
     assert refused.state_name == "Failed", states
     assert "The date range ends (2026-10-01) before it starts (2026-10-05)" in str(refused.state.message)
+    assert alerted  # the failed run triggered its automation
     assert drained
+    assert any((tmp_path / "shared-results").iterdir())  # a retried run finds its steps' results anywhere
     assert duplicated(journal) == []
     assert len({o["order_number"] for e in journal for o in e["orders"]}) >= 10
 

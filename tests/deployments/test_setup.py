@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from pydantic import SecretStr
 
+from clients.notify import Notice
 from deployments.definitions import automations
 from deployments.setup import apply, secret_values
+from shoplines.alerting import _emit
 from shoplines.errors import ConfigError
 from shoplines.prefect_secrets import read_secret
 from shoplines.settings import Settings, load_settings
@@ -21,6 +24,7 @@ from shoplines.shared_budget import PrefectBudget, limit_name
 from shoplines.wiring import build_shopify
 from shoplines.xero_tokens import load_xero_settings
 from tests.clients.shopify_sandbox import Shop, running_shop
+from tests.deployments.events import triggered
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -116,3 +120,13 @@ def test_every_shopify_request_spends_the_shops_prefect_limit_and_a_missing_limi
     with build_shopify(load_settings()) as client:
         assert "read_orders" in client.granted_scopes()
     assert _limit(limit_name(domain))[2] >= 1
+
+
+def test_the_mismatches_shoplines_announces_trigger_their_automations(home: Path) -> None:
+    apply(Settings(home=home, shop_domain=_shop()))
+    since = datetime.now(UTC)
+    for line, key in (("reconcile", "orders-to-warehouse:nightly"), ("inventory", "stock-mismatch")):
+        _emit(Notice("problem", key, "events.myshopify.com", line, "does not tie out", "what", "next"))
+    with get_client(sync_client=True) as client:
+        assert triggered(client, "shoplines: reconciliation mismatch", since)
+        assert triggered(client, "shoplines: stock mismatch", since)
