@@ -7,13 +7,14 @@ UV := $(if $(UV_ON_PATH),$(UV_ON_PATH),$(CURDIR)/.tools/bin/uv)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help install demo test lint typecheck check chaos chaos-accounting bench serve clean
+.PHONY: help install demo test lint typecheck check chaos chaos-accounting bench serve screenshots clean
 
 help:
 	@echo "make demo     run orders -> warehouse on the embedded sandbox"
 	@echo "make test     run the test suite"
 	@echo "make lint     ruff (check + format)"
 	@echo "make typecheck mypy"
+	@echo "make serve    a local Prefect server (UI on 127.0.0.1:4200), every deployment scheduled on the sandbox, a worker"
 	@echo "make chaos    seeded fault schedules end to end (CHAOS_RUNS=50)"
 	@echo "make chaos-accounting  the same for orders and refunds -> Xero (CHAOS_RUNS=50)"
 	@echo "make bench    benchmarks: a month-end pack of 10,000 and 100,000 orders (time, peak memory)"
@@ -50,8 +51,12 @@ chaos-accounting: install
 bench: install
 	$(UV) run --frozen python -m bench
 
-serve:
-	@echo "make $@: not built yet (see the open issues)"; exit 2
+serve: install
+	$(UV) run --frozen python -m deployments.serve
+
+# needs `make serve` running, and Debian's chromium (apt-get install -y chromium); not part of `make test`
+screenshots: install
+	$(UV) run --frozen python -m deployments.screenshots
 
 clean:
 	-$(UV) run shoplines sandbox down

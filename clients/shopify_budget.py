@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,17 @@ def query_cost(body: dict[str, Any]) -> QueryCost | None:
         return None
 
 
+class SharedBudget(Protocol):
+    """The shop's budget as other processes see it too (a Prefect rate limit, say): points are taken before
+    a request and settled once Shopify says what it charged. Built and handed in from outside."""
+
+    def take(self, points: float) -> None:
+        """Wait until the shared budget holds `points`, then spend them."""
+
+    def settle(self, taken: float, charged: float) -> None:
+        """Shopify charged `charged` for a request `taken` was spent on: give back or take the difference."""
+
+
 class Reservation:
     """Points set aside for one request from the moment it is paced until its answer arrives."""
 
@@ -57,7 +68,8 @@ class ThrottleBudget:
     figure minus the requests other threads still have in flight, which that figure may not include.
 
     ``time_scale`` exists only for the sandbox, whose clock can run faster than real time: refill is
-    multiplied and waits are divided by it. Production code leaves it at 1.0.
+    multiplied and waits are divided by it. Production code leaves it at 1.0. ``shared``, when given, is the
+    same bucket shared with other processes: every request takes its points there first.
     """
 
     def __init__(
@@ -66,10 +78,12 @@ class ThrottleBudget:
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: SharedBudget | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self.time_scale = time_scale
+        self.shared = shared
         self.clock = clock
         self.sleep = sleep
         self._lock = threading.Lock()
@@ -92,6 +106,8 @@ class ThrottleBudget:
             self._maximum = cost.maximum
             self._rate = cost.restore_rate
             self._seen_at = self.clock()
+        if self.shared is not None and reservation is not None:  # a query not run (throttled) costs nothing
+            self.shared.settle(reservation.cost, float(cost.actual or 0))
 
     def release(self, reservation: Reservation | None) -> None:
         """Stop tracking a reservation; one without an answer stays deducted (Shopify may have charged it)."""
@@ -119,6 +135,8 @@ class ThrottleBudget:
         Returns:
             The reservation to pass to `observe` (or `release`); ``waited`` holds the real seconds slept.
         """
+        if self.shared is not None:
+            self.shared.take(cost)
         waited = 0.0
         while True:
             with self._lock:

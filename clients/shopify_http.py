@@ -123,7 +123,8 @@ class GraphQLSession:
     def _paced_attempt(
         self, query: str, variables: Variables, state: RetryState, cost: float | None
     ) -> Answer:
-        reservation = self.budget.acquire(cost, max_wait=state.remaining()) if cost else None
+        # every request is paced (a shared budget counts even those whose cost is not estimated)
+        reservation = self.budget.acquire(cost or 0.0, max_wait=state.remaining())
         try:
             return self._attempt(
                 query, variables, min(self.timeout, max(state.remaining(), 0.001)), reservation

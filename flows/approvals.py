@@ -22,8 +22,15 @@ RECONNECT = "xero-reconnect"
 
 @flow(name="decide-approval")
 def decide_approval(approval_id: int, decision: Literal["approve", "reject"], by: str, reason: str) -> str:
-    """Approve or reject one pending approval (`shoplines approvals list` shows them); the line's next run
-    acts on it. Your name and reason are kept with the decision."""
+    """Approve or reject one pending approval; the line's next run acts on it. Your name and reason are kept
+    with the decision.
+
+    Args:
+        approval_id: The approval's number (`shoplines approvals list`, or the message that announced it).
+        decision: approve (the next run moves it) or reject (it never moves).
+        by: Your name, kept with the decision.
+        reason: Why, in a sentence (kept with the decision).
+    """
     if decision not in ("approve", "reject"):  # the UI only type-checks
         raise ValueError(f"decision must be approve or reject, not {decision!r}")
     settings = load_settings()

@@ -3,14 +3,15 @@ each once with its payment into the gateway's clearing account, record, tell. Wi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow, get_run_logger
 
 from clients.shopify import ShopifyClient
 from clients.xero import XeroClient
 from shoplines.alerting import Alerts
-from shoplines.dates import BusinessWindow, check_lookback, days_window
+from shoplines.dates import BusinessWindow, days_window, today_in
+from shoplines.parameters import check_days
 from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
 from shoplines.wiring import build_accounting, build_alerts, build_shopify, open_state, posting_config
@@ -30,15 +31,24 @@ POLICY = "policy: paid orders post automatically"
 def orders_to_accounting(
     date_from: date | None = None, date_to: date | None = None, lookback_days: int = 0
 ) -> dict[str, int]:
-    """Post to Xero every order of shop days `date_from` to `date_to` (inclusive; without dates: today and
-    `lookback_days` before) that the books do not have yet; re-runs post nothing twice."""
-    check_lookback(lookback_days)
+    """Post to Xero every order of the chosen shop days that the books do not have yet; re-runs post nothing
+    twice.
+
+    Args:
+        date_from: First shop day (Africa/Johannesburg, by processedAt), inclusive. Empty: the
+            schedule's days.
+        date_to: Last shop day, inclusive (not after today). Empty: date_from, or today.
+        lookback_days: Without dates: also this many days before today (0 to 31).
+    """
     settings = load_settings()
+    check_days(settings, date_from, date_to, lookback_days)
+    scheduled = date_from is None and date_to is None  # the hourly deployment: freshness watches these
+    if scheduled and settings.accounting_mode == "daily-summary":
+        date_from, date_to = finished_days(settings.shop_timezone, lookback_days)
     window = days_window(date_from, date_to, lookback_days, settings.shop_timezone, "processed")
     run = problems.run_key(window.date_from, window.date_to, window.selector, incremental=False)
     with build_shopify(settings) as shopify, open_state(settings) as state:
         alerts = build_alerts(settings, state, LINE, window.describe())
-        scheduled = date_from is None and date_to is None  # the daily deployment: freshness watches these
         params = {"from": str(window.date_from), "to": str(window.date_to), "incremental": scheduled}
 
         def body(run_id: str) -> dict[str, int]:
@@ -49,6 +59,13 @@ def orders_to_accounting(
             settings, state, alerts, line=LINE, window=window, run=run, params=params, body=body
         )
     return counts
+
+
+def finished_days(timezone: str, lookback_days: int) -> tuple[date, date]:
+    """The schedule's days in daily-summary mode: a day is summarised once, when it is over, so an hourly run
+    ends yesterday (per-order mode posts today's orders as they come)."""
+    yesterday = today_in(timezone) - timedelta(days=1)
+    return yesterday - timedelta(days=max(lookback_days - 1, 0)), yesterday
 
 
 def posted_days(state: StateStore, shop_id: str) -> dict[tuple[date, str], PostedDay]:

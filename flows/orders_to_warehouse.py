@@ -13,11 +13,11 @@ from shoplines.dates import (
     Selector,
     business_window,
     change_window,
-    check_lookback,
     days_window,
     today_in,
 )
 from shoplines.lines import WAREHOUSE_DESTINATION, contract, eligibility_rule
+from shoplines.parameters import check_days
 from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
 from shoplines.wiring import build_alerts, build_shopify, open_state, sftp_factory, warehouse_location
@@ -54,12 +54,18 @@ def orders_to_warehouse(  # noqa: PLR0917 - a flow's parameters are its form in 
     redeliver: bool = False,
     incremental: bool = False,
 ) -> dict[str, int]:
-    """Send the warehouse every eligible order version it has not had yet, for shop days `date_from` to
-    `date_to` (inclusive). Without dates: today, and `lookback_days` days before it. `incremental` (the
-    schedule) reads orders changed since the watermark instead. `redeliver` re-sends versions the
-    warehouse already has, once, as REPLACEMENT records."""
-    check_lookback(lookback_days)
+    """Send the warehouse every eligible order version it has not had yet, for the chosen shop days.
+
+    Args:
+        date_from: First shop day (Africa/Johannesburg), inclusive. Empty: today less lookback_days.
+        date_to: Last shop day, inclusive (not after today). Empty: date_from, or today.
+        by: Select orders by the day they were processed, or by the day they last changed.
+        lookback_days: Without dates: also this many days before today (0 to 31).
+        redeliver: Also re-send, once, versions the warehouse already has (as REPLACEMENT records).
+        incremental: The schedule's mode: orders changed since the last completed window; dates are ignored.
+    """
     settings = load_settings()
+    check_days(settings, None if incremental else date_from, None if incremental else date_to, lookback_days)
     target = warehouse_target(settings)
     with build_shopify(settings) as shopify, open_state(settings) as state:
         if incremental:

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from prefect import flow
 
 from flows.refunds_to_accounting import posted_invoices
-from shoplines.dates import business_window
+from shoplines.dates import BusinessWindow, days_window
 from shoplines.lines import WAREHOUSE_DESTINATION, eligibility_rule
+from shoplines.parameters import check_days
 from shoplines.settings import load_settings
 from shoplines.wiring import (
     build_accounting,
@@ -38,12 +39,28 @@ LINE = "orders-to-warehouse"
 IN_FLIGHT = timedelta(minutes=30)  # two schedule intervals: a change this recent may not be sent yet
 
 
+def problem_range(window: BusinessWindow, date_from: date | None, date_to: date | None) -> str:
+    """A mismatch's key: its days, or `nightly` for the schedule's moving window (so the next night's
+    tie-out clears it)."""
+    return "nightly" if date_from is None and date_to is None else f"{window.date_from}:{window.date_to}"
+
+
 @flow(name="reconcile")
-def reconcile(date_from: date, date_to: date) -> Reconciliation:
-    """Compare Shopify (the source of truth) with what the warehouse was sent, for shop days `date_from` to
-    `date_to` inclusive; a mismatch is announced (and cleared when a later reconciliation ties out)."""
+def reconcile(
+    date_from: date | None = None, date_to: date | None = None, lookback_days: int = 0
+) -> Reconciliation:
+    """Compare Shopify (the source of truth) with what the warehouse was sent; a mismatch is announced (and
+    cleared when a later reconciliation ties out).
+
+    Args:
+        date_from: First shop day (Africa/Johannesburg, by processedAt), inclusive. Empty: the schedule's
+            days (today and lookback_days before).
+        date_to: Last shop day, inclusive (not after today). Empty: date_from, or today.
+        lookback_days: Without dates: also this many days before today (0 to 31).
+    """
     settings = load_settings()
-    window = business_window(date_from, date_to, settings.shop_timezone, "processed")
+    check_days(settings, date_from, date_to, lookback_days)
+    window = days_window(date_from, date_to, lookback_days, settings.shop_timezone, "processed")
     with build_shopify(settings) as shopify, open_state(settings) as state:
         pulled = fetch_orders(shopify, window, timedelta(0))
         payloads = {str(o.get("id")): o for o in pulled.orders if isinstance(o, dict)}
@@ -59,7 +76,7 @@ def reconcile(date_from: date, date_to: date) -> Reconciliation:
             pulled, planned, len(frames.rejected), quarantined, now=datetime.now(UTC), in_flight=IN_FLIGHT
         )
         alerts = build_alerts(settings, state, RECONCILE, window.describe())
-        key = f"{LINE}:{window.date_from}:{window.date_to}"
+        key = f"{LINE}:{problem_range(window, date_from, date_to)}"
         if result.ties_out:  # this range ties out, and so does every range inside it
             first, last = str(window.date_from), str(window.date_to)
             alerts.clear([key, *ranges_inside(alerts.open_keys(f"{LINE}:"), f"{LINE}:", first, last)])
@@ -71,12 +88,22 @@ def reconcile(date_from: date, date_to: date) -> Reconciliation:
 
 
 @flow(name="reconcile-books")
-def reconcile_books_flow(date_from: date, date_to: date) -> BooksReconciliation | None:
-    """Is every order of shop days `date_from` to `date_to` in Xero once, every refund created on them in
-    Xero once as its credit note, and every order sent to the warehouse in the books? Reads only; a mismatch
-    is announced (cleared by a later tie-out). None when the shop is not connected to Xero."""
+def reconcile_books_flow(
+    date_from: date | None = None, date_to: date | None = None, lookback_days: int = 0
+) -> BooksReconciliation | None:
+    """Is every order of the shop days in Xero once, every refund created on them in Xero once as its credit
+    note, and every order sent to the warehouse in the books? Reads only; a mismatch is announced (cleared by
+    a later tie-out). None when the shop is not connected to Xero.
+
+    Args:
+        date_from: First shop day (Africa/Johannesburg), inclusive. Empty: the schedule's days (today and
+            lookback_days before).
+        date_to: Last shop day, inclusive (not after today). Empty: date_from, or today.
+        lookback_days: Without dates: also this many days before today (0 to 31).
+    """
     settings = load_settings()
-    window = business_window(date_from, date_to, settings.shop_timezone, "processed")
+    check_days(settings, date_from, date_to, lookback_days)
+    window = days_window(date_from, date_to, lookback_days, settings.shop_timezone, "processed")
     shop = settings.shop_domain
     with build_shopify(settings) as shopify, open_state(settings) as state:
         if state.accounting_connection(shop, PROVIDER) is None:
@@ -106,7 +133,7 @@ def reconcile_books_flow(date_from: date, date_to: date) -> BooksReconciliation 
             copies |= xero.copies("/CreditNotes", [n for n in numbers if n.startswith(refund_prefix)])
         result = reconcile_books(invoices, notes, postings, copies, sent, waiting=waiting)
         alerts = build_alerts(settings, state, RECONCILE, window.describe())
-        key = f"{BOOKS}{window.date_from}:{window.date_to}"
+        key = f"{BOOKS}{problem_range(window, date_from, date_to)}"
         if result.ties_out:
             first, last = str(window.date_from), str(window.date_to)
             alerts.clear([key, *ranges_inside(alerts.open_keys(BOOKS), BOOKS, first, last)])

@@ -12,7 +12,8 @@ from prefect import flow, get_run_logger
 from clients.shopify import ShopifyClient
 from clients.xero import XeroClient
 from shoplines.alerting import Alerts, Problem
-from shoplines.dates import BusinessWindow, check_lookback, days_window
+from shoplines.dates import BusinessWindow, days_window
+from shoplines.parameters import check_days
 from shoplines.settings import Settings, load_settings
 from shoplines.state.records import JournalRow
 from shoplines.state.store import StateStore
@@ -44,15 +45,22 @@ WAITING = "refund-approval:"  # + credit note number
 def refunds_to_accounting(
     date_from: date | None = None, date_to: date | None = None, lookback_days: int = 0
 ) -> dict[str, int]:
-    """Post to Xero every refund created on shop days `date_from` to `date_to` (inclusive; without dates:
-    today and `lookback_days` before) that the books do not have yet; re-runs post nothing twice."""
-    check_lookback(lookback_days)
+    """Post to Xero every refund created on the chosen shop days that the books do not have yet; re-runs post
+    nothing twice.
+
+    Args:
+        date_from: First shop day (Africa/Johannesburg) a refund was created on, inclusive. Empty: the
+            schedule's days.
+        date_to: Last shop day, inclusive (not after today). Empty: date_from, or today.
+        lookback_days: Without dates: also this many days before today (0 to 31).
+    """
     settings = load_settings()
+    check_days(settings, date_from, date_to, lookback_days)
     window = days_window(date_from, date_to, lookback_days, settings.shop_timezone, "updated")
     run = problems.run_key(window.date_from, window.date_to, "refunds", incremental=False)
     with build_shopify(settings) as shopify, open_state(settings) as state:
         alerts = build_alerts(settings, state, LINE, window.describe())
-        scheduled = date_from is None and date_to is None  # the daily deployment: freshness watches these
+        scheduled = date_from is None and date_to is None  # the hourly deployment: freshness watches these
         params = {"from": str(window.date_from), "to": str(window.date_to), "incremental": scheduled}
 
         def body(run_id: str) -> dict[str, int]:

@@ -158,6 +158,7 @@ def _emit(notice: Notice) -> None:
             "prefect.resource.name": notice.title,
             "shoplines.line": notice.line,
             "shoplines.shop": notice.shop,
+            "shoplines.key": notice.key,  # Automations match on it (deployments/definitions.py)
         },
         payload={
             "title": notice.title,

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from shoplines.cli_approvals import approvals_app
 from shoplines.cli_errors import explain
+from shoplines.cli_prefect import prefect_app
 from shoplines.cli_xero import xero_app
 from shoplines.lines import WAREHOUSE_DESTINATION
 from shoplines.settings import load_settings
@@ -43,6 +44,7 @@ app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(check_app, name="check")
 app.add_typer(approvals_app, name="approvals")
 app.add_typer(xero_app, name="xero")
+app.add_typer(prefect_app, name="prefect")
 console = Console()
 
 DEMO_TIME_SCALE = 20.0  # the demo shop's clock runs 20x: Standard-plan pacing in seconds, not minutes

@@ -14,7 +14,8 @@ def _first_line(text: str) -> str:
 def explain(exc: BaseException) -> tuple[str, int]:
     """A sentence for the terminal: our own errors speak for themselves, anything else is named plainly."""
     if isinstance(exc, ShoplinesError) or type(exc).__module__.startswith(KNOWN_PREFIXES):
-        return _first_line(str(exc)) or type(exc).__name__, 1
+        bad_usage = isinstance(exc, ShoplinesError) and isinstance(exc, ValueError)  # e.g. a refused range
+        return _first_line(str(exc)) or type(exc).__name__, 2 if bad_usage else 1
     if isinstance(exc, ValueError):
         return _first_line(str(exc)) or "invalid value", 2
     detail = _first_line(str(exc))

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ class SandboxOptions:
     orders_file: Path | None = None
     time_scale: float = 1.0
     plan: str = "standard"
+    start: datetime | None = None  # the sandbox clock's start (default: its fixed demo date)
 
 
 def info(home: Path) -> dict[str, Any] | None:
@@ -56,6 +58,8 @@ def _alive(pid: int) -> bool:
 def _command(home: Path, options: SandboxOptions) -> list[str]:
     command = [sys.executable, "-m", "sandbox", "serve", "--home", str(home), "--seed", str(options.seed),
                "--time-scale", str(options.time_scale), "--plan", options.plan]  # fmt: skip
+    if options.start is not None:
+        command += ["--start", options.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
     if options.orders_file is not None:
         return [*command, "--orders-file", str(options.orders_file)]
     return [*command, "--orders", str(options.orders)]

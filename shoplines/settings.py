@@ -1,4 +1,4 @@
-"""One typed settings object: SHOPLINES_* environment, .env, then a running sandbox's endpoints."""
+"""One typed settings object: SHOPLINES_* environment, .env, Prefect Secret blocks, a running sandbox."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from shoplines.prefect_secrets import PrefectSecretsSource
 
 DEFAULT_API_VERSION = "2026-01"
 DEFAULT_HOME = Path(".shoplines")
@@ -45,6 +47,20 @@ class Settings(BaseSettings):
     shopify_timeout_seconds: float = 30.0
     shopify_deadline_seconds: float = 900.0
     shopify_time_scale: float = Field(1.0, description="Sandbox fast clock only: waits are divided by it.")
+    shopify_plan: Literal["standard", "advanced", "plus", "enterprise"] = Field(
+        "standard",
+        description="The shop's Shopify plan: sizes the shared API budget (`shoplines prefect setup`).",
+    )
+    shopify_shared_budget: bool = Field(
+        False, description="Pace Shopify requests through the shop's Prefect rate limit (deployments set it)."
+    )
+    secrets_from_prefect: bool = Field(
+        False,
+        description="Read secrets from Prefect Secret blocks `shoplines-<setting>` (deployments set it).",
+    )
+    max_range_days: int = Field(
+        186, ge=1, description="A run over more shop days than this is refused (a typo, not a re-run)."
+    )
     shop_timezone: str = "Africa/Johannesburg"
     shop_currency: str = "ZAR"
     window_overlap_seconds: int = Field(
@@ -181,7 +197,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sandbox = SandboxSettingsSource(settings_cls)
-        return init_settings, env_settings, dotenv_settings, file_secret_settings, sandbox
+        secrets = PrefectSecretsSource(settings_cls)  # only with SHOPLINES_SECRETS_FROM_PREFECT
+        return init_settings, env_settings, dotenv_settings, secrets, file_secret_settings, sandbox
 
     @property
     def state_url(self) -> str:
@@ -223,6 +240,7 @@ def sandbox_settings(info: dict[str, Any]) -> dict[str, Any]:
             "shopify_url": shopify["url"],
             "shopify_token": shopify["token"],
             "shopify_time_scale": shopify.get("time_scale", 1.0),
+            "shopify_plan": shopify.get("plan"),
             "warehouse_location_id": shopify.get("warehouse_location_id"),
         }
     if sftp:

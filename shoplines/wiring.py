@@ -33,7 +33,8 @@ def _require(value: object, name: str) -> None:
 
 
 def build_shopify(settings: Settings, budget: ThrottleBudget | None = None) -> ShopifyClient:
-    """The Shopify client for the configured shop (a shared budget may be passed in)."""
+    """The Shopify client for the configured shop (a shared budget may be passed in). With
+    SHOPLINES_SHOPIFY_SHARED_BUDGET (deployments) every request also spends the shop's Prefect rate limit."""
     _require(settings.shopify_url, "shopify_url")
     _require(settings.shopify_token, "shopify_token")
     assert settings.shopify_token is not None
@@ -41,11 +42,24 @@ def build_shopify(settings: Settings, budget: ThrottleBudget | None = None) -> S
         settings.shopify_url,
         settings.shopify_token.get_secret_value(),
         settings.shopify_api_version,
-        budget=budget or ThrottleBudget(time_scale=settings.shopify_time_scale),
+        budget=budget or shop_budget(settings),
         timeout=settings.shopify_timeout_seconds,
         deadline=settings.shopify_deadline_seconds,
         on_event=log_client_event,
     )
+
+
+def shop_budget(settings: Settings) -> ThrottleBudget:
+    """This process's view of the shop's bucket; under deployments, paced on the shop's Prefect limit too
+    (checked first: a missing limit is an error, never a silent run without one)."""
+    if not settings.shopify_shared_budget:
+        return ThrottleBudget(time_scale=settings.shopify_time_scale)
+    from shoplines.shared_budget import PLANS, PrefectBudget, check_limit, limit_name
+
+    name = limit_name(settings.shop_domain)
+    check_limit(name)
+    shared = PrefectBudget(name, PLANS[settings.shopify_plan][1], timeout=settings.shopify_deadline_seconds)
+    return ThrottleBudget(time_scale=settings.shopify_time_scale, shared=shared)
 
 
 def run_logger(name: str = "shoplines") -> logging.Logger | logging.LoggerAdapter[logging.Logger]:

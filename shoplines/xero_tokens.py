@@ -22,6 +22,7 @@ from clients.xero_auth import Tenant, TokenSet, XeroAuth, XeroTokens
 from clients.xero_errors import XeroNotConnected
 from clients.xero_http import API_URL, XeroSession
 from shoplines.errors import ConfigError
+from shoplines.prefect_secrets import PrefectSecretsSource
 from shoplines.settings import SandboxSettingsSource
 from shoplines.state.store import StateStore
 from shoplines.state.tokens import ConnectionRecord, NoConnection, TokenUpdate
@@ -49,7 +50,8 @@ class XeroSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # lowest first: the running sandbox's endpoints and app (`shoplines sandbox up`)
         sandbox = SandboxSettingsSource(settings_cls)
-        return init_settings, env_settings, dotenv_settings, file_secret_settings, sandbox
+        secrets = PrefectSecretsSource(settings_cls)  # only with SHOPLINES_SECRETS_FROM_PREFECT
+        return init_settings, env_settings, dotenv_settings, secrets, file_secret_settings, sandbox
 
     xero_client_id: str = Field("", description="The Xero app's client id (developer.xero.com → My Apps).")
     xero_client_secret: SecretStr | None = Field(None, description="The Xero app's client secret.")

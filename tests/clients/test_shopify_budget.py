@@ -170,3 +170,31 @@ def test_threads_sharing_a_budget_never_overdraw_it() -> None:
     left = shared.available()
     assert left is not None
     assert left >= -1e-6
+
+
+class Ledger:
+    """A shared budget that records what the client took and settled."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, float, float]] = []
+
+    def take(self, points: float) -> None:
+        self.calls.append(("take", points, 0.0))
+
+    def settle(self, taken: float, charged: float) -> None:
+        self.calls.append(("settle", taken, charged))
+
+
+def test_a_shared_budget_is_taken_before_pacing_and_settled_with_what_shopify_charged() -> None:
+    ledger = Ledger()
+    clock = FakeClock()
+    shared = ThrottleBudget(clock=clock, sleep=clock.sleep, shared=ledger)
+    reservation = shared.acquire(120)
+    answer = QueryCost(requested=120, actual=40, maximum=2000, available=1960, restore_rate=100)
+    shared.observe(answer, reservation)
+    throttled = shared.acquire(900)
+    shared.observe(status(available=10, requested=900), throttled)  # not run: nothing charged
+    shared.release(shared.acquire(50))  # no answer: Shopify may have charged it, so it stays taken
+    assert ledger.calls == [
+        ("take", 120, 0.0), ("settle", 120, 40), ("take", 900, 0.0), ("settle", 900, 0), ("take", 50, 0.0)
+    ]  # fmt: skip
