@@ -7,8 +7,6 @@ a kind we do not know, or one we cannot parse, is never guessed at: it is quaran
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shoplines.errors import ConfigError
 from shoplines.state.records import AnswerRow, ShipmentRow
+from tasks.csv_records import Unreadable, read_records
 
 TEMPORARY = re.compile(r"^\.|\.(part|tmp|filepart)$", re.IGNORECASE)  # still being written: never read
 ACK_STATUSES = {"ACCEPTED": "ACCEPTED", "CANCELLED": "CANCELLED", "CANCELED": "CANCELLED"}
@@ -97,10 +96,6 @@ class Parsed:
     error: str | None = None
 
 
-class _Unreadable(ValueError):
-    pass
-
-
 def plain_reason(code_and_detail: str, sku: str = "") -> str:
     """`UNKNOWN_SKU`, sku X → "the warehouse does not know a SKU on the order (UNKNOWN_SKU, sku X)"."""
     text = code_and_detail.strip()
@@ -120,7 +115,7 @@ def parse_answer(name: str, data: bytes, fmt: AnswerFormat) -> Parsed:
         if kind == "SHIP":
             return Parsed(kind, shipments=[_shipment(i, r, fmt.columns) for i, r in enumerate(records, 2)])
         return Parsed(kind, answers=[_answer(kind, i, r, fmt.columns) for i, r in enumerate(records, 2)])
-    except _Unreadable as exc:
+    except Unreadable as exc:
         return Parsed(kind, error=f"{name}: {exc}")
 
 
@@ -133,41 +128,20 @@ def _needed(kind: str, c: AnswerColumns) -> list[str]:
 
 
 def _records(data: bytes, fmt: AnswerFormat, kind: str) -> list[dict[str, str]]:
-    try:
-        text = data.decode(fmt.encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise _Unreadable(f"not {fmt.encoding} text ({exc.__class__.__name__})") from exc
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        raise _Unreadable(f"not valid CSV: {exc}") from exc
-    if not rows:
-        raise _Unreadable("empty file (no header row)")
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in _needed(kind, fmt.columns) if c not in header]
-    if missing:
-        raise _Unreadable(f"missing columns {missing} (has {header})")
-    records = []
-    for number, row in enumerate(rows[1:], 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise _Unreadable(f"row {number} has {len(row)} fields, the header {len(header)}")
-        records.append({h: cell.strip() for h, cell in zip(header, row, strict=True)})
-    return records
+    return [record for _, record in read_records(data, fmt.encoding, _needed(kind, fmt.columns))]
 
 
 def _answer(kind: str, number: int, record: dict[str, str], c: AnswerColumns) -> AnswerRow:
     if not record[c.file_name]:
-        raise _Unreadable(f"row {number}: no file name")
+        raise Unreadable(f"row {number}: no file name")
     if kind == "ERR":
         reason = plain_reason(record[c.reason], record.get(c.sku, ""))
         return AnswerRow(record[c.file_name], record[c.order_number], "", "REJECTED", reason)
     status = ACK_STATUSES.get(record[c.status].upper())
     if status is None:
-        raise _Unreadable(f"row {number}: unknown status {record[c.status]!r}")
+        raise Unreadable(f"row {number}: unknown status {record[c.status]!r}")
     if not record[c.order_number]:
-        raise _Unreadable(f"row {number}: no order number")
+        raise Unreadable(f"row {number}: no order number")
     return AnswerRow(record[c.file_name], record[c.order_number], record[c.record_type].upper(), status)
 
 
@@ -175,18 +149,18 @@ def _shipment(number: int, record: dict[str, str], c: AnswerColumns) -> Shipment
     try:
         quantity = int(record[c.quantity])
     except ValueError:
-        raise _Unreadable(f"row {number}: quantity {record[c.quantity]!r} is not a whole number") from None
+        raise Unreadable(f"row {number}: quantity {record[c.quantity]!r} is not a whole number") from None
     if quantity <= 0:
-        raise _Unreadable(f"row {number}: quantity {quantity} is not positive")
+        raise Unreadable(f"row {number}: quantity {quantity} is not positive")
     for column in (c.order_number, c.sku, c.tracking_number):
         if not record[column]:
-            raise _Unreadable(f"row {number}: no {column}")
+            raise Unreadable(f"row {number}: no {column}")
     try:
         shipped = datetime.fromisoformat(record[c.shipped_at].replace("Z", "+00:00"))
     except ValueError:
-        raise _Unreadable(f"row {number}: shipped_at {record[c.shipped_at]!r} is not a timestamp") from None
+        raise Unreadable(f"row {number}: shipped_at {record[c.shipped_at]!r} is not a timestamp") from None
     if shipped.tzinfo is None:
-        raise _Unreadable(f"row {number}: shipped_at {record[c.shipped_at]!r} has no time zone")
+        raise Unreadable(f"row {number}: shipped_at {record[c.shipped_at]!r} has no time zone")
     return ShipmentRow(
         number, record[c.order_number], record[c.sku], quantity, record[c.carrier],
         record[c.tracking_number], shipped.astimezone(UTC),

@@ -8,8 +8,6 @@ the next run; one that can never be read is reported, not guessed at.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from schemas.inventory import WarehouseStock
 from shoplines.errors import ConfigError
+from tasks.csv_records import Unreadable, read_records
 from tasks.warehouse_answers import TEMPORARY
 
 
@@ -79,10 +78,6 @@ class StockFile:
     error: str | None = None
 
 
-class _Unreadable(ValueError):
-    pass
-
-
 def parse_stock(name: str, data: bytes, fmt: StockFormat, sites: dict[str, str]) -> StockFile:
     """Parse one stock file; `sites` maps the 3PL's site codes to Shopify location gids (`{"*": gid}`: the
     3PL has one site, whatever its code). Never raises on bad content: a bad row is set aside with its
@@ -91,13 +86,13 @@ def parse_stock(name: str, data: bytes, fmt: StockFormat, sites: dict[str, str])
         records = _records(data, fmt)
         as_of = _one_as_of(records, fmt.columns)
         sites = _sites(records, fmt.columns, sites)
-    except _Unreadable as exc:
+    except Unreadable as exc:
         return StockFile(name, error=f"{name}: {exc}")
     rows, bad = [], []
     for number, record in records:
         try:
             rows.append(_row(record, fmt.columns, sites, as_of))
-        except _Unreadable as exc:
+        except Unreadable as exc:
             bad.append((number, record.get(fmt.columns.sku, ""), f"{name} row {number}: {exc}", record))
     frame = pd.DataFrame(rows, columns=list(WarehouseStock.to_schema().columns))
     frame = _duplicates(frame, bad, name)
@@ -105,43 +100,24 @@ def parse_stock(name: str, data: bytes, fmt: StockFormat, sites: dict[str, str])
 
 
 def _records(data: bytes, fmt: StockFormat) -> list[tuple[int, dict[str, str]]]:
-    try:
-        text = data.decode(fmt.encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise _Unreadable(f"not {fmt.encoding} text ({exc.__class__.__name__})") from exc
-    if not text.endswith(("\n", "\r")):
-        raise _Unreadable("does not end with a line break: cut off while being written?")
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        raise _Unreadable(f"not valid CSV: {exc}") from exc
-    header = [h.strip() for h in rows[0]] if rows else []
     c = fmt.columns
-    if missing := [col for col in (c.sku, c.site, c.quantity, c.as_of) if col not in header]:
-        raise _Unreadable(f"missing columns {missing} (has {header})")
-    records = []
-    for number, row in enumerate(rows[1:], 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise _Unreadable(f"row {number} has {len(row)} fields, the header {len(header)}")
-        records.append((number, {h: cell.strip() for h, cell in zip(header, row, strict=True)}))
+    records = read_records(data, fmt.encoding, (c.sku, c.site, c.quantity, c.as_of), whole_lines=True)
     if not records:
-        raise _Unreadable("no stock rows (a 3PL with no stock at all sends none: check with them)")
+        raise Unreadable("no stock rows (a 3PL with no stock at all sends none: check with them)")
     return records
 
 
 def _one_as_of(records: list[tuple[int, dict[str, str]]], c: StockColumns) -> datetime:
     values = {record[c.as_of] for _, record in records}
     if len(values) != 1:
-        raise _Unreadable(f"rows give {len(values)} different as-of times; one count has one time")
+        raise Unreadable(f"rows give {len(values)} different as-of times; one count has one time")
     text = values.pop()
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _Unreadable(f"as-of {text!r} is not a timestamp") from None
+        raise Unreadable(f"as-of {text!r} is not a timestamp") from None
     if moment.tzinfo is None:
-        raise _Unreadable(f"as-of {text!r} has no time zone")
+        raise Unreadable(f"as-of {text!r} has no time zone")
     return moment.astimezone(UTC)
 
 
@@ -152,7 +128,7 @@ def _sites(
         return sites
     codes = sorted({record[c.site] for _, record in records if record[c.site]})
     if len(codes) > 1:
-        raise _Unreadable(
+        raise Unreadable(
             f"counts for {len(codes)} sites ({', '.join(codes[:5])}): map each to a Shopify location in "
             "SHOPLINES_WAREHOUSE_STOCK_SITES"
         )
@@ -163,18 +139,18 @@ def _whole(text: str, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise _Unreadable(f"{what} {text!r} is not a whole number") from None
+        raise Unreadable(f"{what} {text!r} is not a whole number") from None
     if value < 0:
-        raise _Unreadable(f"{what} {value} is negative")
+        raise Unreadable(f"{what} {value} is negative")
     return value
 
 
 def _row(record: dict[str, str], c: StockColumns, sites: dict[str, str], as_of: datetime) -> dict[str, Any]:
     sku, site = record[c.sku], record[c.site]
     if not sku:
-        raise _Unreadable("no sku")
+        raise Unreadable("no sku")
     if site not in sites:
-        raise _Unreadable(
+        raise Unreadable(
             f"site {site!r} is not mapped to a Shopify location (SHOPLINES_WAREHOUSE_STOCK_SITES)"
         )
     level = record.get(c.reorder_level, "")
