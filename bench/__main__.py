@@ -1,5 +1,29 @@
-"""`make bench`: every benchmark in turn."""
+"""`make bench`: every benchmark in turn, one table (also written to docs/benchmarks.md)."""
 
-from bench import month_end
+from __future__ import annotations
 
-month_end.main([])
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import month_end, report
+
+# each module: run(quick) -> list[Figure]; P1..P5 are added here as they land
+BENCHES: list[tuple[str, Callable[[bool], list[report.Figure]]]] = []
+RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def main() -> int:
+    started = report.now()
+    figures: list[report.Figure] = []
+    for name, run in BENCHES:
+        print(f"— {name}", flush=True)
+        figures += run(report.quick())
+    print(f"\nMachine: {report.machine()}\n\n{report.table(figures)}", flush=True)
+    report.write(figures, RESULTS, started=started)
+    month_end.main([] if not report.quick() else ["--orders", "2000"])
+    return 0 if all(f.met is not False for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
