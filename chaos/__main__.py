@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     if unfinished:
         print(f"chaos: {unfinished} schedule(s) could not finish", flush=True)
     name = "chaos accounting" if args.line == "accounting" else "chaos"
-    print(f"{name}: {len(results)} schedules, lost {lost}, duplicated {duplicated}", flush=True)
+    plural = "" if len(results) == 1 else "s"
+    print(f"{name}: {len(results)} schedule{plural}, lost {lost}, duplicated {duplicated}", flush=True)
     return 1 if lost or duplicated or unfinished else 0
 
 
