@@ -6,8 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Protocol, cast
+from typing import Protocol
 
 import pandas as pd
 from prefect import task
@@ -52,23 +51,28 @@ def _address_part(name: str, value: object) -> str:
 
 
 def content_hashes(orders: pd.DataFrame, ship_lines: pd.DataFrame) -> pd.Series:
-    """SHA-256 per order of the fields the warehouse uses; tags, notes and fulfilment noise don't count."""
-    lines_by_order = {
-        order_id: sorted(
-            (r.line_item_id, _text(r.sku), int(cast(int, r.ship_quantity))) for r in group.itertuples()
-        )
-        for order_id, group in ship_lines.groupby("order_id", sort=False)
-    }
-    hashes = {}
-    for row in orders.itertuples():
+    """SHA-256 per order of the fields the warehouse uses; tags, notes and fulfilment noise don't count.
+
+    One pass over plain columns (no per-order DataFrame): the ledger stores these hashes, so the canonical
+    text must stay exactly what it always was.
+    """
+    lines_by_order: dict[str, list[tuple[str, str, int]]] = {}
+    columns = (ship_lines[c] for c in ("order_id", "line_item_id", "sku", "ship_quantity"))
+    for order_id, line_id, sku, quantity in zip(*columns, strict=True):
+        lines_by_order.setdefault(order_id, []).append((line_id, _text(sku), int(quantity)))
+    hashes = []
+    address = [orders[f] for f in VERSION_ADDRESS]
+    for order_id, method, cancelled_at, *ship_to in zip(
+        orders["order_id"], orders["shipping_method"], orders["cancelled_at"], *address, strict=True
+    ):
         content = {
-            "lines": lines_by_order.get(cast(str, row.order_id), []),
-            "ship_to": [_address_part(f, getattr(row, f)) for f in VERSION_ADDRESS],
-            "method": _text(row.shipping_method),
-            "cancelled": bool(pd.notna(cast("datetime | None", row.cancelled_at))),  # a Timestamp or NaT
+            "lines": sorted(lines_by_order.get(order_id, [])),
+            "ship_to": [_address_part(f, v) for f, v in zip(VERSION_ADDRESS, ship_to, strict=True)],
+            "method": _text(method),
+            "cancelled": bool(pd.notna(cancelled_at)),  # a Timestamp or NaT
         }
         canonical = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
-        hashes[row.Index] = hashlib.sha256(canonical.encode()).hexdigest()
+        hashes.append(hashlib.sha256(canonical.encode()).hexdigest())
     return pd.Series(hashes, index=orders.index, dtype="object")
 
 

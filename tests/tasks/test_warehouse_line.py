@@ -168,6 +168,36 @@ def test_rows_files_and_control_totals() -> None:
     assert control["line_total"] == "329.00"
 
 
+def test_content_hashes_never_change_the_ledger_holds_them() -> None:
+    """Hashes computed by earlier releases are in every shop's ledger: a new one for the same content would
+    re-send every order as an AMEND. Pinned values, from the release that wrote them."""
+    planned, _ = plan([order(1001), order(1002, cancelledAt="2026-10-14T09:00:00Z")])
+    assert list(planned["content_hash"]) == [
+        "ef05e20f4ed27fda65a034044b1bd0c901e797a255e573b08740826266f174b9",
+        "d7c08dffb0ab742e9336d40b5445d4b08ab9ad8fdc292a34369286e185568a81",
+    ]
+
+
+@pytest.mark.parametrize("max_lines", [1, 3, 4, 100])
+def test_files_keep_each_order_whole_and_in_order(max_lines: int) -> None:
+    sizes = {1001: 1, 1002: 3, 1003: 2, 1004: 5, 1005: 1}
+    raw = []
+    for n, k in sizes.items():
+        items = {"nodes": [line(n * 10 + i, f"SKU-{i}", 1, "10.00") for i in range(k)]}
+        at_warehouse = {"nodes": [fulfillment_order(n, WAREHOUSE, [(n * 10 + i, 1) for i in range(k)])]}
+        raw.append(order(n, lineItems=items, fulfillmentOrders=at_warehouse))
+    planned, ship = plan(raw)
+    rows = warehouse_rows.fn(planned, ship, "Africa/Johannesburg")
+    files = build_files.fn(rows, max_lines, "ORD", "demo.myshopify.com", BUILT)
+    per_file = [list(dict.fromkeys(f.rows["order_number"])) for f in files]
+    assert [name for names in per_file for name in names] == [f"#{n}" for n in sizes]  # none split, in order
+    for f in files:
+        assert len(f.rows) <= max_lines or f.rows["order_number"].nunique() == 1
+    assert sum(len(f.rows) for f in files) == sum(sizes.values())
+    if max_lines >= 4:  # small orders share a file up to the limit
+        assert len(files) < len(sizes)
+
+
 def test_file_names_are_deterministic_and_sort_in_the_order_runs_built_them() -> None:
     def names(built_at: datetime, *orders: dict) -> list[str]:
         planned, ship = plan(list(orders))
