@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
+
+# The usual shapes ("64.90", "-5", "0.5"): parsed as integers, no Decimal (a hot path in every pull).
+_PLAIN = re.compile(r"(-?)([0-9]{1,15})(?:\.([0-9]{1,2}))?")
 
 
 class MoneyError(ValueError):
@@ -13,6 +17,10 @@ def to_cents(amount: object) -> int:
     """Parse a Shopify `Decimal` scalar ("64.9", "64.90", "10") into integer cents, exactly."""
     if isinstance(amount, bool) or not isinstance(amount, str | int):
         raise MoneyError(f"amount {amount!r} is not a decimal string")
+    if isinstance(amount, str) and (plain := _PLAIN.fullmatch(amount)):
+        sign, whole, fraction = plain.groups()
+        cents = int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+        return -cents if sign else cents
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
