@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow, get_run_logger
@@ -22,9 +24,10 @@ from shoplines.settings import Settings, load_settings
 from shoplines.state.store import StateStore
 from shoplines.wiring import build_alerts, build_shopify, open_state, sftp_factory, warehouse_location
 from tasks import problems
+from tasks.caching import part
 from tasks.checkpoints import hold_address_changes
 from tasks.deliver import Target, deliver_files, settle_unconfirmed
-from tasks.extract import fetch_orders
+from tasks.extract import Pulled, order_parts
 from tasks.journal import journal_rows
 from tasks.line_run import run_window
 from tasks.plan_deliveries import plan_deliveries
@@ -130,7 +133,32 @@ def deliver_window(
     logger = get_run_logger()
     connect = sftp_factory(settings)
     settle_unconfirmed(connect, state, target)
-    pulled = fetch_orders(shopify, window, timedelta(seconds=settings.window_overlap_seconds))
+    counts: Counter[str] = Counter()
+    for key, pulled in order_parts(shopify, window, timedelta(seconds=settings.window_overlap_seconds)):
+        with part(key) if key else nullcontext():
+            done = deliver_part(settings, shopify, state, alerts, pulled=pulled, window=window,
+                                target=target, run_id=run_id, run=run, redeliver=redeliver)  # fmt: skip
+        counts.update(done)
+    logger.info("%s: %s", window.describe(), ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return dict(counts)
+
+
+def deliver_part(
+    settings: Settings,
+    shopify: ShopifyClient,
+    state: StateStore,
+    alerts: Alerts,
+    *,
+    pulled: Pulled,
+    window: BusinessWindow,
+    target: Target,
+    run_id: str,
+    run: str,
+    redeliver: bool,
+) -> dict[str, int]:
+    """The line's steps for the window's orders (all of them, or one part of a bulk read)."""
+    logger = get_run_logger()
+    connect = sftp_factory(settings)
     raw = pulled.orders
     payloads = {str(o.get("id")): o for o in raw if isinstance(o, dict)}
     frames = validate_orders(flatten_orders(raw), settings.shop_currency, payloads)
@@ -168,5 +196,4 @@ def deliver_window(
         logger.warning(
             "Changed after delivery but not sent (the warehouse keeps its version): %s", ", ".join(held)
         )
-    logger.info("%s: %s", window.describe(), ", ".join(f"{k} {v}" for k, v in counts.items()))
     return counts
