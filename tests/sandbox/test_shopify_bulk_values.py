@@ -182,3 +182,23 @@ def test_projection_agrees_with_graphql_execution() -> None:
         items = [edge["node"] for edge in order.pop("lineItems")["edges"]]
         assert roots[order["id"]] == order
         assert children.get(order["id"], []) == items
+
+
+def test_locations_inventory_levels_in_bulk_match_the_stored_levels(shared_shop: Shop) -> None:
+    fast(shared_shop)
+    query = (
+        "{ locations(includeInactive: true) { edges { node { __typename id name "
+        "inventoryLevels(query: \"updated_at:>='2000-01-01T00:00:00Z'\") { edges { node { __typename id "
+        'updatedAt quantities(names: ["available", "on_hand"]) { name quantity } } } } } } } }'
+    )
+    op = wait(shared_shop, started(shared_shop, query, group=True))
+    _, lines = download(shared_shop, op["url"])
+    roots, children = regroup(lines)
+    stored = shared_shop.admin("GET", "/inventory/levels")["levels"]
+    assert {r["id"] for r in roots} == {level["location"]["id"] for level in stored}
+    got = {c["id"]: c for kids in children.values() for c in kids}
+    assert set(got) == {level["id"] for level in stored}
+    for level in stored:
+        quantities = {q["name"]: q["quantity"] for q in got[level["id"]]["quantities"]}
+        assert quantities == {n: level["quantities"][n] for n in ("available", "on_hand")}
+        assert (level["location"]["id"], "InventoryLevel") in children
