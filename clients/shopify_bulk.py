@@ -131,7 +131,7 @@ class BulkRunner:
             if waited + self.policy.start_retry > self.policy.start_wait:
                 raise ShopifyBulkError(
                     f"Shopify's bulk operation slots for this shop stayed busy for {waited:.1f} s "
-                    f"(limit {self.policy.start_wait:.0f} s): {said}"
+                    f"(limit {self.policy.start_wait:g} s): {said}"
                 )
             self._emit("bulk_waiting", f"Shopify bulk slots are busy ({said}); retrying.", waited=waited)
             self.sleep(self.policy.start_retry)
@@ -170,7 +170,7 @@ class BulkRunner:
             if elapsed >= self.policy.max_wait:
                 self.cancel(operation_id)
                 limit = self.policy.max_wait
-                why = f"It was still {operation.status} after {elapsed:.1f} s (limit {limit:.0f} s)"
+                why = f"It was still {operation.status} after {elapsed:.1f} s (limit {limit:g} s)"
                 raise _failed(operation, f"{why}, so we cancelled it.")
             if operation.object_count != seen:
                 seen = operation.object_count

@@ -19,7 +19,7 @@ _ORDER_BODY = f"""
   totalDiscountsSet {_MONEY} totalShippingPriceSet {_MONEY} totalRefundedSet {_MONEY}
   shippingAddress {{ name firstName lastName company address1 address2 city province provinceCode zip
                     country countryCodeV2 phone }}
-  shippingLines {{ edges {{ node {{ __typename
+  shippingLines {{ edges {{ node {{ __typename id
     title code source originalPriceSet {_MONEY} discountedPriceSet {_MONEY}
     taxLines {{ title rate priceSet {_MONEY} }}
   }} }} }}
@@ -31,10 +31,13 @@ _ORDER_BODY = f"""
   }} }} }}
   fulfillmentOrders {{ edges {{ node {{ __typename
     id status assignedLocation {{ location {{ id }} }}
-    lineItems {{ edges {{ node {{ __typename totalQuantity remainingQuantity lineItem {{ id }} }} }} }}
+    lineItems {{ edges {{ node {{ __typename id totalQuantity remainingQuantity lineItem {{ id }} }} }} }}
   }} }} }}
 """
 
+# Children come back in no particular order (even siblings), so they are put back in the connection's
+# order, ascending id; these types' ids are selected for that alone and dropped from the result.
+SORT_ONLY_ID = frozenset({"ShippingLine", "FulfillmentOrderLineItem"})
 # typename of a child line → (typename of its parent, or None for an order; connection it belongs to)
 CHILD_CONNECTIONS: dict[str, tuple[str | None, str]] = {
     "ShippingLine": (None, "shippingLines"),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from clients.shopify_bulk_queries import CHILD_CONNECTIONS
+from clients.shopify_bulk_queries import CHILD_CONNECTIONS, SORT_ONLY_ID
 from clients.shopify_errors import ShopifyBulkError
 
 Order = dict[str, Any]
@@ -17,8 +17,8 @@ SORT_FIELDS = {"processed_at": "processedAt", "updated_at": "updatedAt", "create
 _SCHEMA = """
 CREATE TABLE roots (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, sort TEXT NOT NULL,
                     num INTEGER NOT NULL, body BLOB NOT NULL);
-CREATE TABLE children (seq INTEGER PRIMARY KEY, id TEXT, parent TEXT NOT NULL, type TEXT NOT NULL,
-                       body BLOB NOT NULL, root TEXT, depth INTEGER);
+CREATE TABLE children (seq INTEGER PRIMARY KEY, id TEXT, num INTEGER, parent TEXT NOT NULL,
+                       type TEXT NOT NULL, body BLOB NOT NULL, root TEXT, depth INTEGER);
 """
 # after loading: roots in the window's order, children by id (to find grandparents) and by their order
 _INDEXES = """
@@ -34,7 +34,7 @@ CREATE INDEX children_root ON children (root, depth, seq);
 """
 _CHUNK_CHILDREN = """
 SELECT c.depth, c.type, c.id, c.parent, c.body FROM roots AS r JOIN children AS c ON c.root = r.id
-WHERE (r.sort, r.num) > (?, ?) AND (r.sort, r.num) <= (?, ?) ORDER BY c.depth, c.seq
+WHERE (r.sort, r.num) > (?, ?) AND (r.sort, r.num) <= (?, ?) ORDER BY c.depth, c.num, c.seq
 """
 
 
@@ -79,7 +79,7 @@ class BulkResult:
                 ``__typename`` or its parent never appears.
         """
         roots: list[tuple[int, str, str, int, bytes]] = []
-        children: list[tuple[int, str | None, str, str, bytes]] = []
+        children: list[tuple[int, str | None, int | None, str, str, bytes]] = []
         count = 0
         with jsonl.open("rb") as lines:
             for number, raw in enumerate(lines, 1):
@@ -106,7 +106,8 @@ class BulkResult:
     def orders(self, chunk: int = 1_000) -> Iterator[list[Order]]:
         """Yield complete orders in the window's order, ``chunk`` at a time (ties by numeric id).
 
-        Every connection is ``{"nodes": [...]}`` in result order, as `ShopifyClient.iter_order_pages`.
+        Every connection is ``{"nodes": [...]}`` as `ShopifyClient.iter_order_pages` returns it, siblings
+        in ascending id (the connection's order; file order for nodes without one).
         """
         after: tuple[str, int] = ("", -1)
         while True:
@@ -117,7 +118,7 @@ class BulkResult:
             if not rows:
                 return
             last = (rows[-1][0], rows[-1][1])
-            orders = {row[2]: _with_connections(_node(row[3]), None) for row in rows}
+            orders = {row[2]: _with_connections(_node(row[3], None), None) for row in rows}
             rows.clear()
             self._attach(orders, after, last)
             yield list(orders.values())
@@ -127,7 +128,7 @@ class BulkResult:
         parents: dict[str, tuple[str, Order]] = {}  # first-level children that have children of their own
         for depth, kind, child_id, parent, body in self._db.execute(_CHUNK_CHILDREN, (*after, *last)):
             expected_parent, connection = CHILD_CONNECTIONS[kind]
-            node = _with_connections(_node(body), kind)
+            node = _with_connections(_node(body, kind), kind)
             if depth == 1 and expected_parent is None:
                 orders[parent][connection]["nodes"].append(node)
                 if child_id is not None:
@@ -146,15 +147,15 @@ class BulkResult:
             raise ShopifyBulkError(f"Line {number} of the bulk result is an order without an id.")
         stamp = obj.get(self.sort_field)
         sort = "" if stamp is None else datetime.fromisoformat(str(stamp)).astimezone(UTC).isoformat()
-        tail = order_id.rsplit("/", 1)[-1]
-        return (number, order_id, sort, int(tail) if tail.isdigit() else number, raw)
+        return (number, order_id, sort, _number(order_id) or number, raw)
 
     def _insert(self, roots: list[Any], children: list[Any]) -> None:
         try:
             with self._db:
                 self._db.executemany("INSERT INTO roots VALUES (?, ?, ?, ?, ?)", roots)
                 self._db.executemany(
-                    "INSERT INTO children (seq, id, parent, type, body) VALUES (?, ?, ?, ?, ?)", children
+                    "INSERT INTO children (seq, id, num, parent, type, body) VALUES (?, ?, ?, ?, ?, ?)",
+                    children,
                 )
         except sqlite3.IntegrityError as exc:
             raise ShopifyBulkError(
@@ -184,22 +185,32 @@ def _parse(raw: bytes, number: int) -> Order:
     return obj
 
 
-def _child(obj: Order, parent: str, number: int, raw: bytes) -> tuple[int, str | None, str, str, bytes]:
+def _child(
+    obj: Order, parent: str, number: int, raw: bytes
+) -> tuple[int, str | None, int | None, str, str, bytes]:
     kind = obj.pop("__typename", None)
     if kind not in CHILD_CONNECTIONS:
         raise ShopifyBulkError(
             f"Line {number} of the bulk result is a child of {parent} of unknown type {kind!r}, so it "
             "cannot be placed in its order."
         )
-    child_id = obj.get("id")
-    return (number, child_id if isinstance(child_id, str) else None, parent, str(kind), raw)
+    child_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+    return (number, child_id, _number(child_id), parent, str(kind), raw)
 
 
-def _node(raw: bytes) -> Order:
+def _number(gid: str | None) -> int | None:
+    """The numeric tail of a gid (siblings and same-instant orders are ordered by it), else None."""
+    tail = "" if gid is None else gid.rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def _node(raw: bytes, kind: str | None) -> Order:
     """A stored line as the paged client would return it: without the bulk-only keys."""
     node: Order = json.loads(raw)
     node.pop("__parentId", None)
     node.pop("__typename", None)
+    if kind in SORT_ONLY_ID:
+        node.pop("id", None)
     return node
 
 

@@ -127,6 +127,33 @@ def test_more_than_a_hundred_children_are_all_kept_in_order(tmp_path: Path) -> N
     assert [item["id"] for item in rebuilt["lineItems"]["nodes"]] == [gid("LineItem", n) for n in range(250)]
 
 
+def test_siblings_come_back_in_id_order_and_sort_only_ids_are_dropped(tmp_path: Path) -> None:
+    order = {"id": gid("Order", 7), "processedAt": "2026-11-01T00:00:00Z"}
+    lines = [
+        {
+            "id": gid("FulfillmentOrderLineItem", 52),
+            "__typename": "FulfillmentOrderLineItem",
+            "__parentId": gid("FulfillmentOrder", 9),
+        },
+        {"id": gid("LineItem", 30), "__typename": "LineItem", "__parentId": order["id"]},
+        {"id": gid("ShippingLine", 6), "code": "b", "__typename": "ShippingLine", "__parentId": order["id"]},
+        order,
+        {"id": gid("FulfillmentOrder", 9), "__typename": "FulfillmentOrder", "__parentId": order["id"]},
+        {
+            "id": gid("FulfillmentOrderLineItem", 51),
+            "__typename": "FulfillmentOrderLineItem",
+            "__parentId": gid("FulfillmentOrder", 9),
+        },
+        {"id": gid("ShippingLine", 5), "code": "a", "__typename": "ShippingLine", "__parentId": order["id"]},
+        {"id": gid("LineItem", 4), "__typename": "LineItem", "__parentId": order["id"]},
+    ]
+    [[rebuilt]] = regroup(tmp_path, write_lines(tmp_path / "s.jsonl", lines))
+    assert rebuilt["lineItems"] == {"nodes": [{"id": gid("LineItem", 4)}, {"id": gid("LineItem", 30)}]}
+    assert rebuilt["shippingLines"] == {"nodes": [{"code": "a"}, {"code": "b"}]}
+    [fulfillment_order] = rebuilt["fulfillmentOrders"]["nodes"]
+    assert fulfillment_order == {"id": gid("FulfillmentOrder", 9), "lineItems": {"nodes": [{}, {}]}}
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 4, 10, 100])
 def test_roots_sharing_one_instant_cross_chunk_boundaries_without_loss(tmp_path: Path, chunk: int) -> None:
     same = "2026-11-01T10:00:00Z"
