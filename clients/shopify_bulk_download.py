@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from clients.shopify_bulk import BulkOperation, BulkPolicy
+from clients.shopify_bulk_types import BulkOperation, BulkPolicy
 from clients.shopify_errors import ShopifyBulkError, ShopifyBulkJobFailed
 from clients.shopify_events import ClientEvent, EventSink
 

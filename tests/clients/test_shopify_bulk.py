@@ -16,7 +16,7 @@ from clients.shopify_budget import ThrottleBudget
 from clients.shopify_bulk import BulkPolicy, BulkRunner
 from clients.shopify_bulk_download import download_result
 from clients.shopify_bulk_queries import bulk_orders_query
-from clients.shopify_errors import ShopifyBulkError, ShopifyBulkJobFailed
+from clients.shopify_errors import ShopifyBulkError, ShopifyBulkJobFailed, ShopifyRetriesExhausted
 from clients.shopify_events import EventSink
 from clients.shopify_http import GraphQLSession
 from clients.shopify_windows import OrderWindow
@@ -169,6 +169,19 @@ def test_a_job_still_running_after_max_wait_is_cancelled_and_reported(shop: Shop
     [ours] = [
         o for o in shop.admin.get("/bulk").json()["operations"] if o["id"] == failure.value.operation_id
     ]
+    assert ours["status"] in ("CANCELING", "CANCELED")
+
+
+def test_a_job_we_can_no_longer_poll_is_cancelled_not_left_running(shop: Shop) -> None:
+    shop.fault(kind="bulk_stuck", after_objects=0)
+    shop.fault(kind="http_error", status=502, operation="BulkOperation", times=50)
+    with (
+        shop.client(bulk_from=timedelta(days=7), bulk=FAST) as client,
+        pytest.raises(ShopifyRetriesExhausted, match="bulkOperation still failed"),
+    ):
+        client.fetch_orders(everything(shop))
+    assert "bulk_cancelled" in kinds(shop)
+    ours = shop.admin.get("/bulk").json()["operations"][-1]
     assert ours["status"] in ("CANCELING", "CANCELED")
 
 
