@@ -101,7 +101,7 @@ def _download(
                     f"Downloading bulk result {operation.id} failed {cuts} times; last: {exc!r}."
                 ) from exc
             _retry(events, f"the download was cut at {target.stat().st_size} bytes ({exc!r})", operation)
-            time.sleep(min(0.5 * 2 ** (cuts - 1), 10.0))
+            time.sleep(min(policy.download_backoff * 2 ** (cuts - 1), 30.0))
 
 
 def _fetch(http: httpx.Client, url: str, target: Path, piece: int) -> int:

@@ -20,7 +20,8 @@ class BulkPolicy:
         start_wait: Total time to keep retrying a start refused because the shop's bulk slots are busy.
         start_retry: Wait between such start attempts.
         download_timeout: Seconds of silence allowed per read of the result file.
-        download_attempts: Attempts per download when the connection is cut.
+        download_attempts: Attempts per download when the connection is cut or the host answers 5xx…
+        download_backoff: …waiting this long after the first failure, doubling after each.
         chunk_bytes: Size of each piece of the result written to disk.
         chunk_orders: Orders per page read back from the regrouped result.
     """
@@ -33,13 +34,20 @@ class BulkPolicy:
     start_retry: float = 15.0
     download_timeout: float = 60.0
     download_attempts: int = 4
+    download_backoff: float = 0.5
     chunk_bytes: int = 1 << 20
     chunk_orders: int = 1_000
 
     def __post_init__(self) -> None:
         if min(self.first_poll, self.max_poll, self.max_wait, self.start_retry, self.download_timeout) <= 0:
             raise ValueError(f"invalid bulk policy {self}")
-        if self.growth < 1 or self.download_attempts < 1 or self.chunk_bytes < 1 or self.chunk_orders < 1:
+        if (
+            self.growth < 1
+            or self.download_backoff < 0
+            or self.download_attempts < 1
+            or self.chunk_bytes < 1
+            or self.chunk_orders < 1
+        ):
             raise ValueError(f"invalid bulk policy {self}")
 
 

@@ -22,11 +22,11 @@ from clients.shopify_http import GraphQLSession
 from clients.shopify_windows import OrderWindow
 from tests.clients.shopify_sandbox import FAST_RETRY, Shop, running_shop
 
-ORDERS = 120
+ORDERS = 60
 CANCEL = "mutation($id: ID!) { bulkOperationCancel(id: $id) { userErrors { message } } }"
 FAST = BulkPolicy(
     first_poll=0.02, max_poll=0.1, max_wait=10.0, start_wait=0.4, start_retry=0.05, download_timeout=5.0,
-    download_attempts=3, chunk_bytes=16_384, chunk_orders=25,
+    download_attempts=3, download_backoff=0.02, chunk_bytes=16_384, chunk_orders=25,
 )  # fmt: skip
 
 
@@ -240,3 +240,12 @@ def test_a_cut_download_is_resumed_and_the_result_is_complete(shop: Shop) -> Non
     assert len(resumed_at) == 1
     assert f"the download was cut at {resumed_at[0]} bytes" in retry.message  # resumed there with Range
     assert 0 < resumed_at[0] < int(str(done.details["bytes"]))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"first_poll": 0.0}, {"growth": 0.5}, {"max_wait": -1.0}, {"download_attempts": 0}, {"chunk_orders": 0}],
+)
+def test_a_policy_that_could_never_finish_is_refused(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="invalid bulk policy"):
+        BulkPolicy(**bad)
