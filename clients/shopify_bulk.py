@@ -8,7 +8,7 @@ from contextlib import suppress
 
 from clients import shopify_bulk_queries as bq
 from clients.shopify_bulk_types import BulkOperation, BulkPolicy
-from clients.shopify_errors import ShopifyBulkError, ShopifyBulkJobFailed, ShopifyError
+from clients.shopify_errors import APP_SETTINGS_HINT, ShopifyBulkError, ShopifyBulkJobFailed, ShopifyError
 from clients.shopify_events import ClientEvent, EventKind
 from clients.shopify_http import GraphQLSession
 
@@ -150,6 +150,11 @@ class BulkRunner:
 
 
 def _failed(operation: BulkOperation, why: str = "") -> ShopifyBulkJobFailed:
+    if operation.error_code == "ACCESS_DENIED" and not why:
+        why = (
+            "Shopify denied access to a field of the query: the custom app lacks a scope the order fields "
+            f"need (read_orders, a fulfilment-order scope; see README), to be granted {APP_SETTINGS_HINT}."
+        )
     return ShopifyBulkJobFailed(
         operation.id,
         operation.status,

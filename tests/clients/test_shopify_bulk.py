@@ -16,7 +16,12 @@ from clients.shopify_budget import ThrottleBudget
 from clients.shopify_bulk import BulkPolicy, BulkRunner
 from clients.shopify_bulk_download import download_result
 from clients.shopify_bulk_queries import bulk_orders_query
-from clients.shopify_errors import ShopifyBulkError, ShopifyBulkJobFailed, ShopifyRetriesExhausted
+from clients.shopify_errors import (
+    ShopifyBulkError,
+    ShopifyBulkJobFailed,
+    ShopifyRetriesExhausted,
+    ShopifyScopeError,
+)
 from clients.shopify_events import EventSink
 from clients.shopify_http import GraphQLSession
 from clients.shopify_windows import OrderWindow
@@ -196,6 +201,32 @@ def test_a_failed_job_with_partial_data_raises_without_using_it(shop: Shop) -> N
     assert (error.status, error.error_code, error.partial) == ("FAILED", "INTERNAL_SERVER_ERROR", True)
     assert "with a partialDataUrl" in str(error)
     assert "bulk_downloaded" not in kinds(shop)
+
+
+def test_scopes_are_checked_before_a_job_starts_and_a_denied_job_names_the_cause(shop: Shop) -> None:
+    def token(scopes: list[str]) -> str:
+        return str(shop.post("/tokens", {"scopes": scopes})["token"])
+
+    with (
+        shop.client(
+            token(["read_orders", "read_fulfillments"]), bulk_from=timedelta(days=7), bulk=FAST
+        ) as client,
+        pytest.raises(ShopifyScopeError, match="read_all_orders"),
+    ):
+        client.fetch_orders(everything(shop))
+    assert "BulkOrders" not in {r["operation_name"] for r in shop.requests()}
+    with (
+        shop.client(
+            token(["read_orders", "read_all_orders"]), bulk_from=timedelta(days=7), bulk=FAST
+        ) as client,
+        pytest.raises(ShopifyBulkJobFailed, match="lacks a scope the order fields need") as failure,
+    ):
+        client.fetch_orders(everything(shop))
+    assert (failure.value.status, failure.value.error_code, failure.value.partial) == (
+        "FAILED",
+        "ACCESS_DENIED",
+        False,
+    )
 
 
 def test_an_invalid_query_is_refused_with_shopifys_message(shop: Shop) -> None:
