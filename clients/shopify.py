@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +12,8 @@ import httpx
 from clients import shopify_money_queries as mq
 from clients import shopify_queries as q
 from clients.shopify_budget import ThrottleBudget
+from clients.shopify_bulk import BulkPolicy, BulkRunner
+from clients.shopify_bulk_orders import iter_bulk_orders
 from clients.shopify_errors import ShopifyQueryError, ShopifyScopeError
 from clients.shopify_events import ClientEvent, EventSink
 from clients.shopify_fulfilment import Fulfilled, fulfil_parcel
@@ -23,6 +26,7 @@ from clients.shopify_retry import RetryPolicy
 from clients.shopify_totals import ORDER_TOTALS
 from clients.shopify_windows import OrderCount, OrderField, OrderWindow, SeenOrders, dedupe_orders, sort_key
 
+BULK_FROM = timedelta(days=7)  # windows longer than this are read with one bulk operation
 HISTORY_LIMIT = timedelta(days=60)  # older orders are invisible without read_all_orders
 ORDERS = Connection("OrdersPage", q.ORDERS_PAGE, ("orders",))
 MONEY_ORDERS = Connection("OrdersMoneyPage", mq.ORDERS_MONEY_PAGE, ("orders",))
@@ -43,6 +47,8 @@ class ShopifyClient:
         retry: Backoff for retriable failures; max_page_size: cap on ``first`` (≤ 250).
         transport: Optional httpx transport; on_event: receives every `ClientEvent`.
         now: Current UTC time, for the 60-day history check (the sandbox passes its clock).
+        bulk_from: Order windows longer than this are read by a bulk operation instead of paging
+            (None: never); bulk: how bulk operations are polled, bounded and downloaded.
     """
 
     def __init__(
@@ -59,6 +65,8 @@ class ShopifyClient:
         transport: httpx.BaseTransport | None = None,
         on_event: Callable[[ClientEvent], None] | None = None,
         now: Callable[[], datetime] = _utc_now,
+        bulk_from: timedelta | None = BULK_FROM,
+        bulk: BulkPolicy = BulkPolicy(),  # noqa: B008 - frozen dataclass, safe to share
     ) -> None:
         base = shop_url.rstrip("/") if "://" in shop_url else f"https://{shop_url.rstrip('/')}"
         self.endpoint = f"{base}/admin/api/{api_version}/graphql.json"
@@ -70,6 +78,8 @@ class ShopifyClient:
             retry=retry, transport=transport, events=self._events,
         )  # fmt: skip
         self._pager = Pager(self._session, max_page_size)
+        self.bulk_from = bulk_from
+        self._bulk = BulkRunner(self._session, bulk)
 
     def __enter__(self) -> ShopifyClient:
         return self
@@ -133,6 +143,7 @@ class ShopifyClient:
         Every nested connection (line items, shipping lines, fulfillment orders and their line
         items) holds all its nodes as ``{"nodes": [...]}``. An order repeated on a later page is
         yielded again only if its ``updatedAt`` is newer; `fetch_orders` keeps just the newest.
+        A window longer than ``bulk_from`` is read by `iter_bulk_order_pages` instead.
 
         Args:
             window: Half-open UTC window.
@@ -144,6 +155,11 @@ class ShopifyClient:
         Raises:
             ShopifyError: any failure; a partial result is never passed off as complete.
         """
+        if self.bulk_from is not None and window.end - window.query_start(overlap) > self.bulk_from:
+            yield from self.iter_bulk_order_pages(
+                window, field=field, overlap=overlap, on_page=on_page, only=only
+            )
+            return
         self._check_history_access(window, overlap)
         query = window.search_query(field, overlap) + (f" AND {only}" if only else "")
         variables = {"query": query, "sortKey": sort_key(field)}
@@ -156,6 +172,35 @@ class ShopifyClient:
                 on_page(total, cost)
             if fresh:
                 yield fresh
+
+    def iter_bulk_order_pages(
+        self,
+        window: OrderWindow,
+        *,
+        field: OrderField = "processed_at",
+        overlap: timedelta = timedelta(0),
+        workdir: Path | None = None,
+        chunk: int | None = None,
+        on_page: OnPage | None = None,
+        only: str | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """`iter_order_pages` through one bulk operation: the same complete orders, in ``field`` order.
+
+        The job is started, polled by its id and bounded in time; its file is downloaded to ``workdir``
+        (a temporary folder if None), checked against Shopify's byte and object counts and regrouped on
+        disk, then read back ``chunk`` orders at a time (see `clients.shopify_bulk_orders`).
+
+        Raises:
+            ShopifyError: any failure; a partial result is never passed off as complete.
+        """
+        self._check_history_access(window, overlap)
+        search = window.search_query(field, overlap) + (f" AND {only}" if only else "")
+        total = 0
+        for page in iter_bulk_orders(self._bulk, search, field, workdir=workdir, chunk=chunk):
+            total += len(page)
+            if on_page is not None:
+                on_page(total, 0)
+            yield page
 
     def fetch_orders(
         self,

@@ -111,3 +111,27 @@ def http_error_sentence(status: int) -> str:
     }
     detail = known.get(status, f"Shopify rejected the request with HTTP {status}")
     return f"The Shopify Admin API call failed because {detail}."
+
+
+class ShopifyBulkError(ShopifyError):
+    """A bulk operation could not be started, finished, downloaded or read completely."""
+
+
+class ShopifyBulkJobFailed(ShopifyBulkError):
+    """Shopify ended our bulk operation without a complete result (FAILED, CANCELED, EXPIRED, or
+    cancelled by us after waiting too long); any partial data is reported, never used."""
+
+    def __init__(
+        self, operation_id: str, status: str, error_code: str | None, *, partial: bool, why: str = ""
+    ):
+        self.operation_id = operation_id
+        self.status = status
+        self.error_code = error_code
+        self.partial = partial
+        has = "with" if partial else "without"
+        reason = f" {why}" if why else ""
+        super().__init__(
+            f"Shopify bulk operation {operation_id} ended {status} (errorCode {error_code or 'none'}, "
+            f"{has} a partialDataUrl);{reason} its partial data was not used, so nothing was passed on as "
+            "complete."
+        )

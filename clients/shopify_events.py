@@ -7,7 +7,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-EventKind = Literal["api_version_mismatch", "api_deprecation", "retry", "page_size_shrunk", "throttled"]
+EventKind = Literal[
+    "api_version_mismatch",
+    "api_deprecation",
+    "retry",
+    "page_size_shrunk",
+    "throttled",
+    "bulk_started",
+    "bulk_waiting",
+    "bulk_progress",
+    "bulk_finished",
+    "bulk_cancelled",
+    "bulk_download_retry",
+    "bulk_downloaded",
+    "bulk_regrouped",
+]
 NOTIFY_KINDS: frozenset[str] = frozenset({"api_version_mismatch", "api_deprecation"})
 
 

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     shopify_api_version: str = DEFAULT_API_VERSION
     shopify_timeout_seconds: float = 30.0
     shopify_deadline_seconds: float = 900.0
+    shopify_bulk_from_days: float = Field(
+        7.0,
+        ge=0,
+        description="Order windows longer than this are read by one bulk operation; 0: always page.",
+    )
     shopify_time_scale: float = Field(1.0, description="Sandbox fast clock only: waits are divided by it.")
     shopify_plan: Literal["standard", "advanced", "plus", "enterprise"] = Field(
         "standard",

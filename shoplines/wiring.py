@@ -46,6 +46,9 @@ def build_shopify(settings: Settings, budget: ThrottleBudget | None = None) -> S
         timeout=settings.shopify_timeout_seconds,
         deadline=settings.shopify_deadline_seconds,
         on_event=log_client_event,
+        bulk_from=timedelta(days=settings.shopify_bulk_from_days)
+        if settings.shopify_bulk_from_days
+        else None,
     )
 
 

@@ -34,7 +34,8 @@ class Shop:
     events: list[ClientEvent] = field(default_factory=list)
 
     def client(self, token: str | None = None, **overrides: Any) -> ShopifyClient:
-        """A client tuned for tests: fast budget clock, short timeout and deadline, seeded jitter."""
+        """A client tuned for tests: fast budget clock, short timeout and deadline, seeded jitter; it pages
+        every window (``bulk_from=None``) unless a test asks for bulk operations."""
         options: dict[str, Any] = {
             "budget": ThrottleBudget(time_scale=self.clock.scale),
             "timeout": 2.0,
@@ -42,6 +43,7 @@ class Shop:
             "retry": FAST_RETRY,
             "on_event": self.events.append,
             "now": self.clock.now,
+            "bulk_from": None,
         }
         options.update(overrides)
         return ShopifyClient(self.running.url, token or self.running.token, **options)
