@@ -143,7 +143,7 @@ class ShopifyClient:
         Every nested connection (line items, shipping lines, fulfillment orders and their line
         items) holds all its nodes as ``{"nodes": [...]}``. An order repeated on a later page is
         yielded again only if its ``updatedAt`` is newer; `fetch_orders` keeps just the newest.
-        A window longer than ``bulk_from`` is read by `iter_bulk_order_pages` instead.
+        A window longer than ``bulk_from`` is read by `iter_bulk_order_pages` instead (`reads_in_bulk`).
 
         Args:
             window: Half-open UTC window.
@@ -155,7 +155,7 @@ class ShopifyClient:
         Raises:
             ShopifyError: any failure; a partial result is never passed off as complete.
         """
-        if self.bulk_from is not None and window.end - window.query_start(overlap) > self.bulk_from:
+        if self.reads_in_bulk(window, overlap, only=only):
             yield from self.iter_bulk_order_pages(
                 window, field=field, overlap=overlap, on_page=on_page, only=only
             )
@@ -172,6 +172,18 @@ class ShopifyClient:
                 on_page(total, cost)
             if fresh:
                 yield fresh
+
+    def reads_in_bulk(
+        self, window: OrderWindow, overlap: timedelta = timedelta(0), *, only: str | None = None
+    ) -> bool:
+        """Whether `iter_order_pages` reads this window with a bulk operation: a window longer than
+        ``bulk_from``, unless further search terms (``only``) narrow it to a few orders, which paging
+        reads sooner than a bulk job is scheduled (the inventory line's unshipped orders, every hour)."""
+        return (
+            self.bulk_from is not None
+            and only is None
+            and window.end - window.query_start(overlap) > self.bulk_from
+        )
 
     def iter_bulk_order_pages(
         self,

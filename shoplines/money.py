@@ -19,8 +19,8 @@ def to_cents(amount: object) -> int:
         raise MoneyError(f"amount {amount!r} is not a decimal string")
     if isinstance(amount, str) and (plain := _PLAIN.fullmatch(amount)):
         sign, whole, fraction = plain.groups()
-        cents = int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
-        return -cents if sign else cents
+        whole_cents = int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+        return -whole_cents if sign else whole_cents
     try:
         value = Decimal(str(amount))
     except InvalidOperation:

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Order windows longer than this are read by one bulk operation; 0: always page.",
     )
+    shopify_bulk_part_orders: int = Field(
+        1000,
+        ge=1,
+        le=50_000,
+        description="A bulk read is handled this many orders at a time (memory per part, not per window).",
+    )
     shopify_time_scale: float = Field(1.0, description="Sandbox fast clock only: waits are divided by it.")
     shopify_plan: Literal["standard", "advanced", "plus", "enterprise"] = Field(
         "standard",

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from clients.notify import Channel, Email, JsonWebhook, Notifier, SlackWebhook, SmtpSettings, TeamsWebhook
 from clients.sftp import SftpClient
 from clients.shopify import ShopifyClient, ThrottleBudget
+from clients.shopify_bulk_types import BulkPolicy
 from clients.shopify_events import ClientEvent
 from clients.xero import XeroClient
 from shoplines.alerting import Alerts
@@ -49,6 +50,7 @@ def build_shopify(settings: Settings, budget: ThrottleBudget | None = None) -> S
         bulk_from=timedelta(days=settings.shopify_bulk_from_days)
         if settings.shopify_bulk_from_days
         else None,
+        bulk=BulkPolicy(chunk_orders=settings.shopify_bulk_part_orders),
     )
 
 

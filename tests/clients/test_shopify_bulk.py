@@ -280,3 +280,24 @@ def test_a_cut_download_is_resumed_and_the_result_is_complete(shop: Shop) -> Non
 def test_a_policy_that_could_never_finish_is_refused(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="invalid bulk policy"):
         BulkPolicy(**bad)
+
+
+def test_signed_result_urls_never_reach_the_log(shop: Shop, caplog: pytest.LogCaptureFixture) -> None:
+    """A signed URL is a week's access to the shop's orders: httpx's request log shows the path only."""
+    with caplog.at_level("INFO", logger="httpx"), shop.client(bulk_from=timedelta(days=7), bulk=FAST) as c:
+        assert len(c.fetch_orders(everything(shop))) == ORDERS
+    downloads = [r.getMessage() for r in caplog.records if "/storage/" in r.getMessage()]
+    assert downloads  # the download was logged ...
+    assert all("?signature-hidden" in line for line in downloads)  # ... without its query string
+    assert "Signature=" not in caplog.text
+
+
+def test_a_narrowed_long_window_keeps_paging(shop: Shop) -> None:
+    """Further search terms (the inventory line's unshipped orders, hourly) select few orders: paging
+    answers sooner than a bulk job is scheduled."""
+    with shop.client(bulk_from=timedelta(days=7), bulk=FAST) as client:
+        assert client.reads_in_bulk(everything(shop))
+        assert not client.reads_in_bulk(everything(shop), only="fulfillment_status:unfulfilled")
+        client.fetch_orders(everything(shop), only="fulfillment_status:unfulfilled")
+    assert "OrdersPage" in {r["operation_name"] for r in shop.requests()}
+    assert not any(k.startswith("bulk_") for k in kinds(shop))

@@ -392,3 +392,30 @@ def test_a_server_error_in_the_middle_of_paging_fails_the_run_and_never_moves_th
         assert mark is not None
         assert moved is not None
         assert moved > mark
+
+
+def test_a_long_backfill_read_in_bulk_parts_delivers_what_paging_delivers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shop: Shop, sftp_sandbox: RunningSftp
+) -> None:
+    """The four-month window goes through one bulk operation, handled 7 orders at a time: the warehouse gets
+    the same order versions as a paged run of the same window (in more, smaller files), each once."""
+    shop.post("/bulk", {"rate": 1_000_000.0})
+    paged, bulk = sandbox_warehouse(sftp_sandbox), sandbox_warehouse(sftp_sandbox)
+    configure(monkeypatch, tmp_path / "paged", shop, paged)
+    monkeypatch.setenv("SHOPLINES_SHOPIFY_BULK_FROM_DAYS", "0")
+    by_paging = run()
+    configure(monkeypatch, tmp_path / "bulk", shop, bulk)
+    monkeypatch.setenv("SHOPLINES_SHOPIFY_BULK_FROM_DAYS", "7")
+    monkeypatch.setenv("SHOPLINES_SHOPIFY_BULK_PART_ORDERS", "7")
+    by_bulk = run()
+    assert by_bulk["received"] == by_paging["received"] == len(shop.truth())
+    assert {k: v for k, v in by_bulk.items() if k != "files"} == {
+        k: v for k, v in by_paging.items() if k != "files"
+    }
+    assert by_bulk["files"] > by_paging["files"] == 1  # a file per part with something to send
+    assert delivered(bulk.files()) == delivered(paged.files())
+    operations = [r["operation_name"] for r in shop.requests()]
+    assert operations.count("BulkOrders") == 1  # one job for the whole window
+    again = run()
+    assert again["files"] == again["new"] == 0
+    assert again["unchanged"] == by_bulk["new"]
