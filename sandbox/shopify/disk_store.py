@@ -161,6 +161,8 @@ class DiskStore(Store):
                 return
             for _, body in rows:
                 yield self._decode(body)
+            if len(rows) < self.read_batch:
+                return
             last = rows[-1][0]
 
     def orders_between(self, field: str, start: datetime | None, end: datetime | None) -> Iterator[Order]:
@@ -181,6 +183,8 @@ class DiskStore(Store):
                 return
             for _, _, body in rows:
                 yield self._decode(body)
+            if len(rows) < self.read_batch:
+                return
             mark = (rows[-1][0], rows[-1][1])
 
     def time_span(self, field: str) -> tuple[datetime, datetime] | None:

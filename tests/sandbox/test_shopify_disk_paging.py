@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.clock import SandboxClock, iso, parse_instant
+from sandbox.shopify.disk_store import DiskStore
 from sandbox.shopify.filters import compile_orders
 from sandbox.shopify.generator import generate_store
 from sandbox.shopify.server import start_shopify_sandbox
@@ -28,6 +30,7 @@ query Page($first: Int!, $after: String, $query: String, $sortKey: OrderSortKeys
     pageInfo { hasNextPage hasPreviousPage endCursor } }
   ordersCount(query: $query, limit: null) { count precision }
 }"""
+COUNT = "ordersCount(query: $query, limit: null) { count precision }"
 
 
 @contextmanager
@@ -151,3 +154,43 @@ def test_windowed_reads_find_every_match() -> None:
         everything = [o["id"] for o in store.orders() if predicate(o)]
         assert everything
         assert sorted(o["id"] for o in store.orders_between(*window) if predicate(o)) == sorted(everything)
+
+
+def _walk(shop: Shop, query: str, first: int, reads: list[str]) -> list[tuple[dict[str, Any], int]]:
+    """Every page of a PROCESSED_AT walk with how many windowed reads each one made."""
+    pages, after = [], None
+    while True:
+        reads.clear()
+        variables = {"first": first, "after": after, "query": query, "sortKey": "PROCESSED_AT"}
+        page = shop.data(PAGE.replace(COUNT, ""), variables)["orders"]
+        pages.append((page, len(reads)))
+        if not page["pageInfo"]["hasNextPage"]:
+            return pages
+        after = page["pageInfo"]["endCursor"]
+
+
+def test_forward_pages_seek_to_the_cursor_and_keep_ties_in_id_order(tmp_path: Path) -> None:
+    clock = SandboxClock(scale=0.0)
+    store = generate_store(SEED, orders=ORDERS, clock=clock, path=tmp_path / "shop.db")
+    assert isinstance(store, DiskStore)
+    tied = sorted(store.orders(), key=lambda o: o["processedAt"])[20:32]
+    for order in tied:  # twelve orders processed in the same second
+        store.mutate(order["id"], lambda o: o.update(processedAt=tied[0]["processedAt"]))
+    query = _day_window(store, "processedAt")
+    predicate = compile_orders(query, ZONE).predicate
+    expected = sorted(
+        (o for o in store.orders() if predicate(o)),
+        key=lambda o: (o["processedAt"], int(o["legacyResourceId"])),
+    )
+    store.read_batch = 4
+    reads: list[str] = []
+    store._db.set_trace_callback(lambda sql: reads.append(sql) if "ORDER BY processed_at" in sql else None)
+    with _serve(store, clock) as shop:
+        pages = _walk(shop, query, 3, reads)
+    store.close()
+    assert [e["node"]["id"] for page, _ in pages for e in page["edges"]] == [o["id"] for o in expected]
+    assert [page["pageInfo"]["hasPreviousPage"] for page, _ in pages] == [False] + [True] * (len(pages) - 1)
+    assert len(pages) == -(-len(expected) // 3) > 5
+    # the first page reads the whole window; later ones read from the cursor (ties: a batch or two more)
+    assert pages[0][1] == -(-len(expected) // 4)
+    assert max(count for _, count in pages[1:]) <= 4 < pages[0][1]
