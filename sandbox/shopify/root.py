@@ -95,10 +95,10 @@ def resolve_orders(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, A
         keys = [{"id": o["id"], "sort": sort_value(o)} for o in candidates if match(o)]
     else:
         field, start, end = window
-        later = store.orders_between(field, max(start, seek[0]) if start else seek[0], end)
+        later = store.orders_between(field, max(filter(None, (start, seek[0])), default=None), end)
         keys = keys_after((o for o in later if match(o)), field, sort_value, seek[1], args["first"])
     page = paginate(keys, args, lambda key: key["sort"])
-    if window is not None and seek is not None and not page["pageInfo"]["hasPreviousPage"]:
+    if window and seek and seek[0] and not page["pageInfo"]["hasPreviousPage"]:
         earlier = store.orders_between(window[0], window[1], seek[0])
         page["pageInfo"]["hasPreviousPage"] = any(match(o) for o in earlier)
     edges = [{"cursor": e["cursor"], "node": store.get_order(e["node"]["id"])} for e in page["edges"]]

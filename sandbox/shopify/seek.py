@@ -20,15 +20,18 @@ Key = dict[str, Any]  # {"id": gid, "sort": sort value}: what ``paginate`` needs
 SORT_FIELDS = {"CREATED_AT": "createdAt", "UPDATED_AT": "updatedAt", "PROCESSED_AT": "processedAt"}
 
 
-def seek_from(args: dict[str, Any], field: str | None) -> tuple[datetime, tuple[SortValue, int]] | None:
-    """The ``after`` cursor's instant and key when paging forward (``first``, no ``last``/``before``/
-    ``reverse``) sorted by ``field``, the query's window field; else ``None`` (read the whole window)."""
+def seek_from(
+    args: dict[str, Any], field: str | None
+) -> tuple[datetime | None, tuple[SortValue, int]] | None:
+    """Where a forward page (``first``, no ``last``/``before``/``reverse``) sorted by ``field``, the
+    query's window field, starts: the ``after`` cursor's instant and key (``None`` and a key before every
+    order without a cursor); ``None`` for any other page (read the whole window)."""
     if field is None or SORT_FIELDS.get(args.get("sortKey") or "") != field:
         return None
-    if not args.get("after") or args.get("before") or args.get("reverse"):
+    if args.get("before") or args.get("reverse") or args.get("first") is None or args.get("last") is not None:
         return None
-    if args.get("first") is None or args.get("last") is not None:
-        return None
+    if not args.get("after"):
+        return None, ((0, ""), 0)
     value, number = decode_cursor(args["after"])
     if value[0] != 1 or not isinstance(value[1], str):
         return None
