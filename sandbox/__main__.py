@@ -34,7 +34,7 @@ from sandbox.sftp.files import write_atomic
 from sandbox.sftp.server import start_sftp_sandbox
 from sandbox.sftp.threepl import ThreePL
 from sandbox.shopify.access import DEFAULT_SCOPES
-from sandbox.shopify.generator import generate_store
+from sandbox.shopify.generator import generate_store, open_or_generate
 from sandbox.shopify.loader import load_orders_jsonl
 from sandbox.shopify.server import start_shopify_sandbox
 from sandbox.shopify.store import Store
@@ -59,6 +59,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     source = serve.add_mutually_exclusive_group()
     source.add_argument("--orders", type=int, default=300, help="orders to generate")
     source.add_argument("--orders-file", type=Path, action="append", help="JSON Lines of orders (repeatable)")
+    serve.add_argument(
+        "--disk", type=Path, help="keep the generated orders in this SQLite file (reused if seed/size match)"
+    )
+    serve.add_argument("--days", type=int, default=30, help="days before the start the orders spread over")
     serve.add_argument("--start", type=parse_instant, help="sandbox clock start (UTC ISO instant)")
     serve.add_argument("--time-scale", type=float, default=1.0, help="sandbox seconds per real second")
     serve.add_argument("--plan", choices=sorted(PLANS), default="standard")
@@ -100,13 +104,18 @@ def _sftp_faults(text: str) -> SftpFaults:
 
 
 def build_store(args: argparse.Namespace) -> tuple[Store, SandboxClock]:
-    """A generated store, or one loaded from recorded orders with the clock just after its last event."""
+    """A generated store (in memory, or in ``--disk``'s file, reused when it holds this very generation),
+    or one loaded from recorded orders with the clock just after its last event."""
+    if args.orders_file and args.disk:
+        raise ValueError("--disk holds generated orders; it does not go with --orders-file")
     if args.orders_file:
         store = load_orders_jsonl(args.orders_file, seed=args.seed)
         start = args.start or _after_last_event(store)
         return store, SandboxClock(start, scale=args.time_scale)
     clock = SandboxClock(args.start, scale=args.time_scale)
-    return generate_store(args.seed, orders=args.orders, clock=clock), clock
+    if args.disk:
+        return open_or_generate(args.disk, args.seed, args.orders, clock, days=args.days), clock
+    return generate_store(args.seed, orders=args.orders, clock=clock, days=args.days), clock
 
 
 def _after_last_event(store: Store) -> datetime | None:
@@ -117,15 +126,12 @@ def _after_last_event(store: Store) -> datetime | None:
 def store_summary(store: Store) -> dict[str, Any]:
     """How many orders, and the first and last business day (processedAt in shop time)."""
     zone = str(store.shop.get("ianaTimezone") or "Africa/Johannesburg")
-    days = sorted(
-        parse_instant(o["processedAt"]).astimezone(ZoneInfo(zone)).date()
-        for o in store.orders()
-        if o.get("processedAt")
-    )
+    span = store.time_span("processedAt")
+    days = [moment.astimezone(ZoneInfo(zone)).date().isoformat() for moment in span or ()]
     return {
         "orders": store.order_count(),
-        "first_day": days[0].isoformat() if days else None,
-        "last_day": days[-1].isoformat() if days else None,
+        "first_day": days[0] if days else None,
+        "last_day": days[-1] if days else None,
         "timezone": zone,
         "currency": store.shop.get("currencyCode"),
     }
@@ -139,6 +145,7 @@ def serve(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with ExitStack() as running:
+        running.callback(store.close)
         threepl, stock = (None, None) if args.no_sftp else build_threepl(args, home / "sftp", store, clock)
         shopify = start_shopify_sandbox(
             store, clock, port=args.shopify_port, plan=args.plan, seed=args.seed,

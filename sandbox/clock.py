@@ -29,7 +29,11 @@ def parse_instant(text: str) -> datetime:
 
 def iso(instant: datetime) -> str:
     """Format an instant the way Shopify's ``DateTime`` scalar does (UTC, seconds, ``Z``)."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    u = instant.astimezone(UTC)
+    if u.year < 1000:  # strftime's %Y does not pad those; keep its output
+        return u.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # f-string, not strftime: half the time, and generating a million orders formats ~17M instants
+    return f"{u.year}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 class SandboxClock:

@@ -64,15 +64,14 @@ async def body(request: Request) -> dict[str, Any]:
 
 async def get_state(_: Request, state: SandboxState) -> dict[str, Any]:
     """``GET /_sandbox/state``."""
-    orders = list(state.store.orders())
     return {
         "clock": {"now": iso(state.clock.now()), "scale": state.clock.scale, "start": iso(state.clock.start)},
         "shop": state.store.shop,
         "plan": state.bucket.plan,
         "bucket": state.bucket.status().as_json(),
         "counts": {
-            "orders": len(orders),
-            "test_orders": sum(1 for o in orders if o.get("test")),
+            "orders": state.store.order_count(),
+            "test_orders": state.store.order_count(test=True),
             "locations": len(state.store.locations),
             "inventory_items": len(state.store.inventory_items),
             "inventory_levels": len(state.store.inventory.levels()),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
@@ -14,7 +14,9 @@ from sandbox.shopify.filters import compile_orders, compile_simple
 from sandbox.shopify.ids import parse_gid
 from sandbox.shopify.money import amount
 from sandbox.shopify.search import Compiled
+from sandbox.shopify.seek import keys_after, seek_from
 from sandbox.shopify.totals import nodes
+from sandbox.shopify.windows import Window, order_window
 
 Node = dict[str, Any]
 
@@ -60,22 +62,56 @@ def _note_search(info: GraphQLResolveInfo, text: str | None, compiled: Compiled)
         )
 
 
-def _matching_orders(info: GraphQLResolveInfo, text: str | None) -> list[Node]:
+def _matches(info: GraphQLResolveInfo, text: str | None) -> Iterator[Node]:
+    window, match = _search(info, text)
+    store = _ctx(info).store
+    candidates = store.orders() if window is None else store.orders_between(*window)
+    return (o for o in candidates if match(o))
+
+
+def _search(info: GraphQLResolveInfo, text: str | None) -> tuple[Window | None, Callable[[Node], bool]]:
+    """The date window the query pins (read only that, through an index on a disk store) and the test
+    each order must pass (the 60-day gate and the query)."""
     ctx = _ctx(info)
     compiled = compile_orders(text, ctx.store.shop["ianaTimezone"])
     _note_search(info, text, compiled)
-    return [o for o in ctx.store.orders() if ctx.visible(o) and compiled.predicate(o)]
+    window = order_window(text, ctx.store.shop["ianaTimezone"])
+    return window, lambda order: ctx.visible(order) and compiled.predicate(order)
 
 
 def resolve_orders(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
-    """``orders(first, after, last, before, reverse, sortKey, query)``."""
-    matching = _matching_orders(info, args.get("query"))
-    return paginate(matching, args, ORDER_SORT[args.get("sortKey") or "ID"])
+    """``orders(first, after, last, before, reverse, sortKey, query)``.
+
+    Only each match's id and sort value are kept while slicing, and the page's orders are then read by
+    id, so a large (disk) store never holds every match; forward pages sorted by the query's date window
+    field start reading at the cursor (``seek.py``).
+    """
+    sort_value = ORDER_SORT[args.get("sortKey") or "ID"]
+    store = _ctx(info).store
+    window, match = _search(info, args.get("query"))
+    seek = seek_from(args, window[0] if window else None)
+    if window is None or seek is None:
+        candidates = store.orders() if window is None else store.orders_between(*window)
+        keys = [{"id": o["id"], "sort": sort_value(o)} for o in candidates if match(o)]
+    else:
+        field, start, end = window
+        later = store.orders_between(field, max(filter(None, (start, seek[0])), default=None), end)
+        keys = keys_after((o for o in later if match(o)), field, sort_value, seek[1], args["first"])
+    page = paginate(keys, args, lambda key: key["sort"])
+    if window and seek and seek[0] and not page["pageInfo"]["hasPreviousPage"]:
+        earlier = store.orders_between(window[0], window[1], seek[0])
+        page["pageInfo"]["hasPreviousPage"] = any(match(o) for o in earlier)
+    edges = [{"cursor": e["cursor"], "node": store.get_order(e["node"]["id"])} for e in page["edges"]]
+    return {**page, "edges": edges, "nodes": [edge["node"] for edge in edges]}
 
 
 def resolve_orders_count(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
     """``ordersCount(query, limit)``: capped at ``limit`` (``AT_LEAST``) unless ``limit: null``."""
-    count = len(_matching_orders(info, args.get("query")))
+    text = args.get("query")
+    if (not text or not text.strip()) and "read_all_orders" in _ctx(info).scopes:
+        count = _ctx(info).store.order_count()  # every order counts: no need to read one (disk store)
+    else:
+        count = sum(1 for _ in _matches(info, text))
     limit = args.get("limit")
     if limit is not None and count > limit:
         return {"count": limit, "precision": "AT_LEAST"}

@@ -153,7 +153,8 @@ def start_shopify_sandbox(
     """Serve ``store`` on ``host:port`` (0 = a free port) and return once it accepts connections.
 
     Args:
-        store: the shop's data (``generate_store`` or ``load_orders_jsonl``).
+        store: the shop's data (``generate_store`` or ``load_orders_jsonl``), in memory or a ``DiskStore``
+            (``open_or_generate(path, seed, orders, clock)`` reuses a store file that holds that generation).
         clock: sandbox time for the throttle, the 60-day gate and admin edits.
         host: listening address (loopback unless you mean it).
         port: listening port, 0 for any free one.
