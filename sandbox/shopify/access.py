@@ -69,6 +69,10 @@ class RequestContext:
     scopes: frozenset[str]
     now: datetime
     search: list[dict[str, Any]] = field(default_factory=list)  # extensions.search entries
+    api_version: str = "2026-01"  # the served version (bulk defaults and limits depend on it)
+    base_url: str = ""  # scheme and host the client used (bulk result URLs)
+    bulk: Any = None  # the sandbox's BulkBook
+    bulk_fault: Any = None  # a bulk_fail / bulk_stuck FaultRule that fired on this request
 
     def has(self, scope: str) -> bool:
         """Whether the token holds ``scope`` (a ``write_`` scope implies its ``read_``)."""

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from sandbox.clock import iso
 from sandbox.shopify.admin_orders import order_routes
+from sandbox.shopify.bulk_admin import bulk_settings
 from sandbox.shopify.inventory_admin import inventory_routes
 from sandbox.shopify.movements import OrderOpError
 from sandbox.shopify.state import SandboxState
@@ -153,6 +154,7 @@ def admin_routes() -> list[BaseRoute]:
         Route("/_sandbox/faults", admin(faults), methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/faults/{rule_id:int}", admin(faults), methods=["DELETE"]),
         Route("/_sandbox/requests", admin(requests_log), methods=["GET", "DELETE"]),
+        Route("/_sandbox/bulk", admin(bulk_settings), methods=["GET", "POST"]),
         *[
             Route(path, admin(handler), methods=methods)
             for path, handler, methods in [*order_routes(), *inventory_routes()]

@@ -17,7 +17,8 @@ from starlette.routing import BaseRoute, Route
 
 from sandbox.clock import iso
 from sandbox.shopify.admin import admin_routes
-from sandbox.shopify.faults import FaultRule, request_facts
+from sandbox.shopify.bulk_admin import storage_routes
+from sandbox.shopify.faults import BULK_RUN_KINDS, FaultRule, request_facts
 from sandbox.shopify.graphql_replies import INVALID_TOKEN, http_error_body
 from sandbox.shopify.rest import rest_routes
 from sandbox.shopify.rest_throttle import RestBucket
@@ -58,7 +59,16 @@ async def graphql_endpoint(request: Request) -> Response:
         return early
     try:
         throttle = rule is not None and rule.kind == "throttled"
-        outcome = state.engine.run(query, variables, operation_name, scopes, force_throttle=throttle)
+        outcome = state.engine.run(
+            query,
+            variables,
+            operation_name,
+            scopes,
+            force_throttle=throttle,
+            api_version=headers["X-Shopify-API-Version"],
+            base_url=str(request.base_url),
+            bulk_fault=rule if rule is not None and rule.kind in BULK_RUN_KINDS else None,
+        )
     except Exception:  # a sandbox bug must still look like Shopify's 500, and be logged
         log.exception("the sandbox failed on a GraphQL request")
         state.log_request(_entry(state, request, facts.operation, 500, variables=variables, rule=rule))
@@ -153,7 +163,7 @@ def _entry(
 def build_app(state: SandboxState, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The ASGI app for one sandbox (``extra_routes``: other stand-ins' admin routes served beside it)."""
     graphql = Route("/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"])
-    routes = [graphql, *rest_routes(), *admin_routes(), *extra_routes]
+    routes = [graphql, *rest_routes(), *storage_routes(), *admin_routes(), *extra_routes]
     app = Starlette(routes=routes)
     app.state.sandbox = state
     app.state.rest_bucket = RestBucket(state.clock, lambda: state.bucket.plan)

@@ -13,6 +13,7 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     get_named_type,
     is_leaf_type,
@@ -56,6 +57,10 @@ def requested(walk: Walk, parent: GraphQLObjectType, grouped: Grouped) -> int:
         named = get_named_type(definition.type)
         if is_leaf_type(named):
             continue
+        if isinstance(named, GraphQLInterfaceType):  # ``node``: the dearest implementation
+            kinds = walk.schema.get_possible_types(named)
+            cost += 1 + max((requested(walk, k, walk.subfields(nodes)) for k in kinds), default=0)
+            continue
         assert isinstance(named, GraphQLObjectType)
         if _is_connection(definition.type):
             node_type = named.fields["nodes"].type
@@ -76,8 +81,13 @@ def actual(walk: Walk, parent: GraphQLObjectType, grouped: Grouped, data: dict[s
         if definition is None or is_leaf_type(get_named_type(definition.type)):
             continue
         named = get_named_type(definition.type)
-        assert isinstance(named, GraphQLObjectType)
         value = (data or {}).get(key)
+        if isinstance(named, GraphQLInterfaceType):
+            kinds = walk.schema.get_possible_types(named)
+            inner = walk.subfields(nodes)
+            cost += 1 + (max((actual(walk, k, inner, value) for k in kinds), default=0) if value else 0)
+            continue
+        assert isinstance(named, GraphQLObjectType)
         if _is_connection(definition.type):
             cost += 2 + _connection_actual(walk, named, nodes, value)
         elif _is_list(definition.type) and isinstance(value, list):

@@ -14,6 +14,7 @@ from graphql.execution.values import get_variable_values
 
 from sandbox.clock import SandboxClock
 from sandbox.shopify.access import RequestContext
+from sandbox.shopify.bulk import BulkBook
 from sandbox.shopify.cost import MUTATION_COST, actual, requested
 from sandbox.shopify.errors import validation_errors
 from sandbox.shopify.graphql_replies import (
@@ -37,6 +38,7 @@ class Engine:
         """Bind the engine to its store, clock and bucket."""
         self.store, self.clock, self.bucket = store, clock, bucket
         self.schema = shopify_schema()
+        self.bulk = BulkBook(clock)
 
     def _cost(self, requested_cost: int | None, actual_cost: int | None) -> dict[str, Any]:
         status = self.bucket.status().as_json()
@@ -54,6 +56,9 @@ class Engine:
         scopes: frozenset[str],
         *,
         force_throttle: bool = False,
+        api_version: str = "2026-01",
+        base_url: str = "",
+        bulk_fault: Any = None,
     ) -> Outcome:
         """Answer one request body (HTTP 200 in every case handled here).
 
@@ -63,6 +68,9 @@ class Engine:
             operation_name: which operation to run when the document has several.
             scopes: the access token's scopes.
             force_throttle: answer THROTTLED whatever the bucket holds (the ``throttled`` fault).
+            api_version: the served API version.
+            base_url: scheme and host the client used (for bulk result URLs).
+            bulk_fault: a ``bulk_fail``/``bulk_stuck`` fault rule for the bulk operation this request starts.
 
         Returns:
             The reply body and what the request log needs.
@@ -81,7 +89,9 @@ class Engine:
         if force_throttle or not self.bucket.try_charge(cost):
             outcome.body = {"errors": [throttled()], "extensions": {"cost": self._cost(cost, None)}}
             return outcome
-        return self._execute(plan, variables, scopes)
+        context = RequestContext(self.store, scopes, self.clock.now(), [], api_version, base_url, self.bulk)
+        context.bulk_fault = bulk_fault
+        return self._execute(plan, variables, context)
 
     def _plan(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None
@@ -112,8 +122,7 @@ class Engine:
         outcome = Outcome({}, name, cost, None, sorted(walk.deprecated), walk.page_sizes)
         return Plan(document, name, walk, root, grouped, mutation, outcome)
 
-    def _execute(self, plan: Plan, variables: dict[str, Any] | None, scopes: frozenset[str]) -> Outcome:
-        context = RequestContext(self.store, scopes, self.clock.now())
+    def _execute(self, plan: Plan, variables: dict[str, Any] | None, context: RequestContext) -> Outcome:
         result = execute(
             self.schema,
             plan.document,

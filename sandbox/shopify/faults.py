@@ -10,7 +10,20 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, IntValueNode, VariableNode, parse
 from graphql.language import OperationDefinitionNode, Visitor, visit
 
-KINDS = ("http_error", "http_429", "stall", "reset", "throttled", "truncated", "http_5xx_when_first_gt")
+BULK_RUN_KINDS = ("bulk_fail", "bulk_stuck")  # match requests that run bulkOperationRunQuery
+DOWNLOAD_KINDS = ("bulk_download_cut",)  # match result downloads only
+KINDS = (
+    "http_error",
+    "http_429",
+    "stall",
+    "reset",
+    "throttled",
+    "truncated",
+    "http_5xx_when_first_gt",
+    *BULK_RUN_KINDS,
+    *DOWNLOAD_KINDS,
+)
+BULK_ERROR_CODES = ("INTERNAL_SERVER_ERROR", "TIMEOUT")
 COMMIT_KINDS = ("http_error", "reset")
 
 
@@ -30,6 +43,8 @@ class FaultRule:
     seconds: float = 5.0
     retry_after: float = 2.0
     threshold: int = 100
+    after_objects: int = 0
+    error_code: str = "INTERNAL_SERVER_ERROR"
     times: int | None = 1
     after: int = 0
     operation: str | None = None
@@ -52,6 +67,8 @@ class RequestFacts:
 
     operation: str | None
     max_first: int
+    bulk_run: bool = False
+    download: bool = False
 
 
 class _Sizes(Visitor):
@@ -60,12 +77,14 @@ class _Sizes(Visitor):
         self.variables = variables
         self.sizes: list[int] = []
         self.operations: list[str] = []
+        self.bulk_run = False
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
         if node.name:
             self.operations.append(node.name.value)
 
     def enter_field(self, node: FieldNode, *_: Any) -> None:
+        self.bulk_run = self.bulk_run or node.name.value == "bulkOperationRunQuery"
         for argument in node.arguments or ():
             if argument.name.value not in ("first", "last"):
                 continue
@@ -84,7 +103,9 @@ def request_facts(query: str, variables: dict[str, Any] | None, operation_name: 
     except GraphQLError:
         return RequestFacts(operation_name, 0)
     return RequestFacts(
-        operation_name or (sizes.operations[0] if sizes.operations else None), max(sizes.sizes, default=0)
+        operation_name or (sizes.operations[0] if sizes.operations else None),
+        max(sizes.sizes, default=0),
+        bulk_run=sizes.bulk_run,
     )
 
 
@@ -110,6 +131,8 @@ class FaultBook:
         unknown = set(spec) - allowed
         if unknown:
             raise ValueError(f"unknown fault fields {sorted(unknown)}")
+        if spec.get("error_code", BULK_ERROR_CODES[0]) not in BULK_ERROR_CODES:
+            raise ValueError(f"error_code must be one of {BULK_ERROR_CODES}")
         if spec.get("commit") and spec["kind"] not in COMMIT_KINDS:
             raise ValueError(f"commit applies to {COMMIT_KINDS} only ('truncated' always commits)")
         with self._lock:
@@ -139,6 +162,10 @@ class FaultBook:
                 if rule.operation is not None and rule.operation != facts.operation:
                     continue
                 if rule.kind == "http_5xx_when_first_gt" and facts.max_first <= rule.threshold:
+                    continue
+                if (rule.kind in BULK_RUN_KINDS and not facts.bulk_run) or (
+                    rule.kind in DOWNLOAD_KINDS
+                ) != facts.download:
                     continue
                 rule.seen += 1
                 if chosen is not None or rule.seen <= rule.after:

@@ -25,6 +25,7 @@ def connection(key: str) -> Resolver:
     def resolve(parent: Node, _: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         return paginate(nodes(parent.get(key)), args)
 
+    resolve.stored_key = key  # type: ignore[attr-defined]  # bulk reads the stored nodes directly
     return resolve
 
 

@@ -11,6 +11,14 @@ from graphql import GraphQLError, GraphQLObjectType, GraphQLScalarType, GraphQLS
 
 from sandbox.shopify import root
 from sandbox.shopify.access import install_guards
+from sandbox.shopify.bulk_resolvers import (
+    resolve_bulk_operation,
+    resolve_cancel,
+    resolve_current,
+    resolve_list,
+    resolve_node,
+    resolve_run_query,
+)
 from sandbox.shopify.fields import FIELD_RESOLVERS
 from sandbox.shopify.fulfilment_mutations import resolve_fulfillment_create, resolve_tracking_info_update
 from sandbox.shopify.inventory_mutations import INVENTORY_RESOLVERS, resolve_inventory_set_quantities
@@ -31,12 +39,18 @@ ROOT_RESOLVERS: dict[str, dict[str, Any]] = {
         "productVariant": root.lookup("ProductVariant"),
         "currentAppInstallation": root.resolve_installation,
         "shop": lambda _, info: info.context.store.shop,
+        "node": resolve_node,
+        "bulkOperation": resolve_bulk_operation,
+        "currentBulkOperation": resolve_current,
+        "bulkOperations": resolve_list,
     },
     "Mutation": {
         "tagsAdd": root.resolve_tags_add,
         "fulfillmentCreate": resolve_fulfillment_create,
         "fulfillmentTrackingInfoUpdate": resolve_tracking_info_update,
         "inventorySetQuantities": resolve_inventory_set_quantities,
+        "bulkOperationRunQuery": resolve_run_query,
+        "bulkOperationCancel": resolve_cancel,
     },
 }
 

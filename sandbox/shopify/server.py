@@ -125,6 +125,7 @@ class RunningShopify:
             with contextlib.suppress(RuntimeError):  # the loop may close in between
                 loop.call_soon_threadsafe(stopping.set)
         self._thread.join(timeout=START_TIMEOUT)
+        self.state.engine.bulk.close()
 
     def __enter__(self) -> RunningShopify:
         """Use as a context manager."""
