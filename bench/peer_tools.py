@@ -98,9 +98,10 @@ def run_peer(command: list[str], env: dict[str, str], workdir: Path, *, timeout:
             message = json.loads(line)
             if message.get("type") != "RECORD":
                 continue
-            record = message.get("record", message)  # Airbyte nests it; Singer does not
-            stream = record.get("stream")
-            data = record.get("data") or record.get("record") or {}
+            if "stream" in message:  # Singer: {"type", "stream", "record": {...}}
+                stream, data = message["stream"], message.get("record") or {}
+            else:  # Airbyte: {"type", "record": {"stream", "data": {...}}}
+                stream, data = message["record"]["stream"], message["record"].get("data") or {}
             result.ids[str(stream)].append(data.get("id"))
     return result
 
@@ -141,9 +142,20 @@ def airbyte_read(sandbox_url: str, token: str, start_date: str, workdir: Path, *
     return run_peer(command, env, workdir, timeout=timeout)
 
 
-def singer_sync(sandbox_url: str, token: str, start_date: str, workdir: Path, *, timeout: float) -> PeerRun:
+def singer_sync(
+    sandbox_url: str,
+    token: str,
+    start_date: str,
+    workdir: Path,
+    *,
+    timeout: float,
+    served: dict[str, set[str]] | None = None,
+) -> PeerRun:
     """Singer ``tap-shopify`` discovery, then a sync of ``orders`` + ``order_refunds`` from ``start_date``
-    (one date window covering the whole store, so one bulk job)."""
+    (one date window covering the whole store, so one bulk job).
+
+    ``served``: stream → the fields to select (the ones the sandbox can answer); ``None`` selects all.
+    """
     script = ensure_venv(SINGER)
     env = shim_env(sandbox_url)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -164,9 +176,11 @@ def singer_sync(sandbox_url: str, token: str, start_date: str, workdir: Path, *,
     catalog = json.loads(found.stdout)
     for entry in catalog["streams"]:
         chosen = entry["tap_stream_id"] in ("orders", "order_refunds")
+        allowed = (served or {}).get(entry["tap_stream_id"])
         for meta in entry.get("metadata", []):
-            if meta.get("breadcrumb") == []:
-                meta["metadata"]["selected"] = chosen
+            crumb = meta.get("breadcrumb") or []
+            wanted = not crumb or allowed is None or crumb[-1] in allowed
+            meta["metadata"]["selected"] = chosen and wanted
     (workdir / "catalog.json").write_text(json.dumps(catalog))
     command = [str(script), "-c", "config.json", "--catalog", "catalog.json"]
     return run_peer(command, env, workdir, timeout=timeout)

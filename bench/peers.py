@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from graphql import get_named_type, is_leaf_type
 
 from bench import peer_tools
 from bench.report import Figure
@@ -27,6 +28,7 @@ from clients.shopify_budget import ThrottleBudget
 from clients.shopify_windows import OrderWindow
 from sandbox.clock import SandboxClock, parse_instant
 from sandbox.shopify.generator import generate_store
+from sandbox.shopify.schema import shopify_schema
 from sandbox.shopify.server import RunningShopify, start_shopify_sandbox
 from tasks.transform_orders import flatten_orders
 from tasks.transform_refunds import flatten_refunds
@@ -111,9 +113,30 @@ def ours(shop: RunningShopify, clock: SandboxClock, start: datetime) -> Outcome:
     return Outcome("ours", order_ids, refund_ids, seconds, _calls(shop), note)
 
 
+def singer_fields() -> dict[str, set[str]]:
+    """The Order / Refund fields Singer may select here: scalars, enums and money bags the sandbox serves.
+
+    Singer's full selection asks for fields the sandbox's schema lacks (``LineItem.customAttributes``,
+    ``Refund.orderAdjustments``, ``MailingAddress.coordinatesValidated``, ``Order.shippingLine``, discount
+    application fragments…) and fails, so its records here are lighter than Airbyte's and ours.
+    """
+    schema = shopify_schema()
+
+    def simple(name: str) -> set[str]:
+        fields = schema.get_type(name).fields  # type: ignore[union-attr]
+        return {
+            n
+            for n, f in fields.items()
+            if is_leaf_type(get_named_type(f.type)) or get_named_type(f.type).name == "MoneyBag"
+        }
+
+    return {"orders": simple("Order"), "order_refunds": simple("Refund")}
+
+
 def _peer(tool: str, run: Callable[..., peer_tools.PeerRun], shop: RunningShopify, workdir: Path) -> Outcome:
+    options: dict[str, Any] = {"served": singer_fields()} if tool == "singer" else {}
     try:
-        result = run(shop.url, shop.token, START_DATE, workdir, timeout=PEER_TIMEOUT)
+        result = run(shop.url, shop.token, START_DATE, workdir, timeout=PEER_TIMEOUT, **options)
     except (RuntimeError, OSError) as exc:
         return Outcome(tool, [], [], 0.0, _calls(shop), f"not measured: {exc}", measured=False)
     orders = [_numeric(i) for i in result.ids.get("orders", [])]
