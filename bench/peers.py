@@ -10,6 +10,7 @@ The peers run in their own venvs (``bench/peer_tools.py``). Sizes: quick 200 ord
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -137,7 +138,7 @@ def _peer(tool: str, run: Callable[..., peer_tools.PeerRun], shop: RunningShopif
     options: dict[str, Any] = {"served": singer_fields()} if tool == "singer" else {}
     try:
         result = run(shop.url, shop.token, START_DATE, workdir, timeout=PEER_TIMEOUT, **options)
-    except (RuntimeError, OSError) as exc:
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         return Outcome(tool, [], [], 0.0, _calls(shop), f"not measured: {exc}", measured=False)
     orders = [_numeric(i) for i in result.ids.get("orders", [])]
     refunds = [_numeric(i) for i in result.ids.get("order_refunds", [])]
