@@ -203,7 +203,7 @@ def figures(truth: Truth, outcomes: list[Outcome], size: int) -> list[Figure]:
             ratio = mine.rate / out.rate
             rows.append(
                 Figure(
-                    key, f"ours ÷ {out.tool} records/s", f"{ratio:.1f}×", target=f"≥ {TARGET_RATIO:.0f}×",
+                    key, f"ours ÷ {out.tool} records/s", f"{ratio:.2g}×", target=f"≥ {TARGET_RATIO:.0f}×",
                     met=ratio >= TARGET_RATIO and _missing(mine, truth)[0] == 0,
                 )
             )  # fmt: skip
