@@ -216,7 +216,7 @@ def _compile_top(compiler: _Compiler, root: GraphQLObjectType, top: Grouped) -> 
     if not connections and not compiler.errors:
         compiler.errors.append("Bulk queries must contain at least one connection.")
     if compiler.errors:
-        return compiler.errors
+        return list(dict.fromkeys(compiler.errors))  # each rule once, in the order first broken
     if len(names) != 1:
         return ["Bulk queries must contain exactly one top-level connection field."]
     source = SOURCES.get(names[0])

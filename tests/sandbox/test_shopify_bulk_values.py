@@ -33,8 +33,9 @@ def edges(selection: str) -> str:
     return f"{{ edges {{ node {{ {selection} }} }} }}"
 
 
-BULK = (
-    "{{ orders(query: $window, sortKey: UPDATED_AT) {{ edges {{ node {{ {root} lineItems {lines} "
+BULK = (  # pagination arguments are ignored in bulk: every order, every line
+    "{{ orders(first: 1, query: $window, sortKey: UPDATED_AT) {{ edges {{ node {{ {root} "
+    "lineItems(first: 2) {lines} "
     "shippingLines {shipping} fulfillmentOrders {fos} }} }} }} }}"
 ).format(
     root=ROOT, lines=edges(LINE), shipping=edges(SHIPPING), fos=edges(FO + " lineItems " + edges(FO_LINE))
