@@ -174,3 +174,18 @@ def test_shop_and_products(shared_shop: Shop) -> None:
     assert len({p["id"] for p in products}) == len(products) > 5
     assert all(v["product_id"] == p["id"] for p in products for v in p["variants"])
     assert get(shared_shop, "/admin/api/not-a-version/shop.json").status_code == 404
+
+
+def test_an_order_created_mid_walk_comes_once_at_the_end_and_none_repeats(shop: Shop) -> None:
+    before = {int(o["legacyResourceId"]) for o in shop.orders_truth()}
+    params = {"status": "any", "order": "updated_at asc", "limit": 10}
+    page = get(shop, f"/admin/api/{V}/orders.json", params)
+    seen = [o["id"] for o in page.json()["orders"]]
+    created = int(shop.admin("POST", "/orders", {"scenario": {}})["order"]["legacyResourceId"])
+    while "next" in page.links:
+        page = get(shop, page.links["next"]["url"])
+        assert page.status_code == 200, page.text
+        seen += [o["id"] for o in page.json()["orders"]]
+    assert len(seen) == len(set(seen))
+    assert set(seen) == before | {created}
+    assert seen[-1] == created
