@@ -1,4 +1,5 @@
-"""The Starlette app: ``POST /admin/api/{version}/graphql.json`` plus the ``/_sandbox`` admin routes."""
+"""The Starlette app: ``POST /admin/api/{version}/graphql.json``, the REST reads (``rest.py``) and the
+``/_sandbox`` admin routes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from sandbox.shopify.admin import admin_routes
 from sandbox.shopify.bulk_admin import storage_routes
 from sandbox.shopify.faults import BULK_RUN_KINDS, FaultRule, request_facts
 from sandbox.shopify.graphql_replies import INVALID_TOKEN, http_error_body
+from sandbox.shopify.rest import rest_routes
+from sandbox.shopify.rest_throttle import RestBucket
 from sandbox.shopify.state import SandboxState, served_version
 
 log = logging.getLogger(__name__)
@@ -160,7 +163,8 @@ def _entry(
 def build_app(state: SandboxState, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The ASGI app for one sandbox (``extra_routes``: other stand-ins' admin routes served beside it)."""
     graphql = Route("/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"])
-    routes = [graphql, *storage_routes(), *admin_routes(), *extra_routes]
+    routes = [graphql, *rest_routes(), *storage_routes(), *admin_routes(), *extra_routes]
     app = Starlette(routes=routes)
     app.state.sandbox = state
+    app.state.rest_bucket = RestBucket(state.clock, lambda: state.bucket.plan)
     return app
