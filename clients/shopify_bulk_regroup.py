@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from clients.shopify_bulk_queries import CHILD_CONNECTIONS, SORT_ONLY_ID
 from clients.shopify_errors import ShopifyBulkError
@@ -177,7 +178,7 @@ class BulkResult:
 
 def _parse(raw: bytes, number: int) -> Order:
     try:
-        obj = json.loads(raw)
+        obj = orjson.loads(raw)
     except ValueError as exc:
         raise ShopifyBulkError(f"Line {number} of the bulk result is not valid JSON ({exc}).") from exc
     if not isinstance(obj, dict):
@@ -206,7 +207,7 @@ def _number(gid: str | None) -> int | None:
 
 def _node(raw: bytes, kind: str | None) -> Order:
     """A stored line as the paged client would return it: without the bulk-only keys."""
-    node: Order = json.loads(raw)
+    node: Order = orjson.loads(raw)
     node.pop("__parentId", None)
     node.pop("__typename", None)
     if kind in SORT_ONLY_ID:

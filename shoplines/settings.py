@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         description="Order windows longer than this are read by one bulk operation; 0: always page.",
     )
     shopify_bulk_part_orders: int = Field(
-        1000,
+        5000,
         ge=1,
         le=50_000,
         description="A bulk read is handled this many orders at a time (memory per part, not per window).",
