@@ -6,10 +6,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import month_end, peers, report
+from bench import bulk_backfill, month_end, peers, report
 
 # each module: run(quick) -> list[Figure]; P1..P5 are added here as they land
-BENCHES: list[tuple[str, Callable[[bool], list[report.Figure]]]] = [("P4 peers", peers.run)]
+BENCHES: list[tuple[str, Callable[[bool], list[report.Figure]]]] = [
+    ("P2/P3 bulk backfill", bulk_backfill.run),
+    ("P4 peers", peers.run),
+]
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
