@@ -166,7 +166,7 @@ def pipeline(jsonl: Path, location: str) -> dict[str, Any]:
     from clients.shopify_bulk_regroup import BulkResult
     from shoplines.settings import Settings
 
-    part = int(os.environ.get("SHOPLINES_SHOPIFY_BULK_PART_ORDERS", 0)) or int(
+    part = int(os.environ.get("SHOPLINES_SHOPIFY_BULK_PART_ORDERS", "0")) or int(
         Settings.model_fields["shopify_bulk_part_orders"].default
     )
     started = time.perf_counter()
