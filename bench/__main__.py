@@ -6,10 +6,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import month_end, report
+from bench import month_end, paged_pull, report, sftp
 
 # each module: run(quick) -> list[Figure]; P1..P5 are added here as they land
-BENCHES: list[tuple[str, Callable[[bool], list[report.Figure]]]] = []
+BENCHES: list[tuple[str, Callable[[bool], list[report.Figure]]]] = [
+    ("P1 paged pull at Shopify's limits", paged_pull.run),
+    ("P5 SFTP uploads, ours vs OpenSSH", sftp.run),
+]
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

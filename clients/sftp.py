@@ -7,7 +7,7 @@ import hashlib
 import io
 import posixpath
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ from typing import NoReturn, Self
 import paramiko
 from paramiko.ssh_exception import NoValidConnectionsError
 
-PART_SUFFIX = ".part"
+from clients.sftp_batch import PART_SUFFIX, Batch, Upload
 
 
 class SftpError(Exception):
@@ -82,6 +82,11 @@ def classify(exc: BaseException, what: str = "SFTP operation") -> SftpError:
     if isinstance(exc, OSError) and exc.errno is not None:
         return SftpTransientError(message)  # socket-level: unreachable network, DNS failure
     return SftpFatalError(message)  # an SFTP status the server gave without a specific code
+
+
+def _check_name(name: str) -> None:
+    if not name or "/" in name or name.endswith(PART_SUFFIX):
+        raise ValueError(f"invalid upload name {name!r}")
 
 
 def is_retriable(exc: BaseException) -> bool:
@@ -172,13 +177,44 @@ class SftpClient:
         self.commit_part(directory, name)
         return UploadReceipt(posixpath.join(directory, name), len(data), hashlib.sha256(data).hexdigest())
 
+    def put_many(self, directory: str, files: Sequence[tuple[str, bytes]]) -> list[UploadReceipt]:
+        """`put_atomic` for each `(name, data)` in `directory`, many files in flight on the session at once.
+
+        Every file takes `put_atomic`'s steps in `put_atomic`'s order (stale `.part` removed, `.part`
+        written, its size checked, renamed without overwriting); only different files overlap, so files
+        become visible in any order: deliver a file that announces the others (a manifest) afterwards.
+
+        Raises:
+            SftpTargetExists: a final name already exists (its `.part` is removed; the others are delivered).
+            SftpError: the first file (in `files` order) that failed, after every other file has finished.
+        """
+        for name, _ in files:
+            _check_name(name)
+        uploads = [Upload(directory, name, data) for name, data in files]
+        with self._errors(f"uploading {len(uploads)} files to {directory}"):
+            Batch(self._client).run(uploads)
+        for upload in uploads:
+            self._settle(upload)
+        return [UploadReceipt(u.final, len(u.data), hashlib.sha256(u.data).hexdigest()) for u in uploads]
+
+    def _settle(self, upload: Upload) -> None:
+        """Raise what went wrong with one file of a batch the way the one-file methods would."""
+        if upload.error is not None:
+            with self._errors(f"uploading {upload.part}"):
+                raise upload.error
+        if upload.size is not None and upload.size != len(upload.data):
+            raise SftpTransientError(
+                f"upload of {upload.part} is {upload.size} bytes on the server, sent {len(upload.data)}"
+            )
+        if upload.rename_error is not None:  # as `rename`: look whether the target exists, else re-raise
+            self.commit_part(upload.directory, upload.name)
+
     def upload_part(self, directory: str, name: str, data: bytes) -> str:
         """First half of `put_atomic`: write `directory/name.part` and check its size; returns its path.
 
         Readers ignore `.part` names, so this is not yet a delivery.
         """
-        if not name or "/" in name or name.endswith(PART_SUFFIX):
-            raise ValueError(f"invalid upload name {name!r}")
+        _check_name(name)
         part = posixpath.join(directory, name) + PART_SUFFIX
         with self._errors(f"uploading {part}"):
             self._remove_if_present(part)
