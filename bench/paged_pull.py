@@ -52,6 +52,7 @@ class Pull:
     follow_ups: int  # nested-connection requests answered with data
     throttled_sent: int  # THROTTLED replies the sandbox sent
     throttled_retried: int  # THROTTLED the client reported and retried
+    slept: float  # seconds the client slept waiting for points (or backing off)
 
     @property
     def floor(self) -> float:
@@ -106,7 +107,13 @@ def pull(plan: str, orders: int, seed: int = SEED) -> Pull:
                 last[0] = now
                 print(f"  {label}: {done:,}/{stored:,} orders after {now - started:.0f} s", flush=True)
 
-        budget = ThrottleBudget()  # time_scale 1: the sandbox clock runs in real time
+        slept = [0.0]
+
+        def sleep(seconds: float) -> None:  # the budget's real sleep, added up
+            slept[0] += seconds
+            time.sleep(seconds)
+
+        budget = ThrottleBudget(sleep=sleep)  # time_scale 1: the sandbox clock runs in real time
         with ShopifyClient(url, token, budget=budget, on_event=events.append, now=clock.now) as client:
             started = time.monotonic()
             fetched = client.fetch_orders(window, on_page=progress)
@@ -130,6 +137,7 @@ def pull(plan: str, orders: int, seed: int = SEED) -> Pull:
         follow_ups=sum(1 for r in answered if r["operation_name"] not in ("OrdersPage", "AccessScopes")),
         throttled_sent=sum(1 for r in log if "THROTTLED" in r["errors"]),
         throttled_retried=sum(1 for e in events if e.kind == "throttled"),
+        slept=slept[0],
     )
 
 
@@ -149,8 +157,9 @@ def figure(key: str, result: Pull) -> Figure:
         f"{result.actual / max(result.fetched, 1):.1f} actual points/order "
         f"(requested {result.requested / max(result.fetched, 1):.1f}); {result.pages:,} pages, "
         f"{result.follow_ups:,} nested follow-ups, {result.requests:,} requests; THROTTLED sent "
-        f"{result.throttled_sent}, unhandled {unhandled}. The sandbox (graphql-core, same machine) "
-        "uses CPU inside the wall time."
+        f"{result.throttled_sent}, unhandled {unhandled}; the client slept {result.slept:.0f} s for points, "
+        f"the other {result.wall - result.slept:.0f} s went on requests: the sandbox (graphql-core, "
+        "its own process on the same machine) answering them is inside the wall time."
     )
     return Figure(
         key,
