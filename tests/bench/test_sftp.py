@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.sftp import SMALL_BYTES, check, make_job, openssh, ours_big, ours_small
+from bench.sftp import SMALL_BYTES, check, make_job, openssh, ours_big, ours_one_by_one, ours_small
 from tests.support.sshd import start_sshd
 
 
@@ -19,6 +19,8 @@ def test_ours_and_openssh_deliver_the_same_files_and_the_check_catches_a_differe
     try:
         remote = server.root_dir / "inbound"
         assert ours_small(server, job, remote) > 0
+        check(remote, job.small)
+        assert ours_one_by_one(server, job, remote) > 0
         check(remote, job.small)
         assert ours_big(server, job, remote) > 0
         check(remote, [job.big])
