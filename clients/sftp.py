@@ -173,9 +173,8 @@ class SftpClient:
         Raises:
             SftpTargetExists: `directory/name` already exists (nothing is overwritten).
         """
-        self.upload_part(directory, name, data)
-        self.commit_part(directory, name)
-        return UploadReceipt(posixpath.join(directory, name), len(data), hashlib.sha256(data).hexdigest())
+        [receipt] = self.put_many(directory, [(name, data)])  # one file in flight: the same steps, in order
+        return receipt
 
     def put_many(self, directory: str, files: Sequence[tuple[str, bytes]]) -> list[UploadReceipt]:
         """`put_atomic` for each `(name, data)` in `directory`, many files in flight on the session at once.

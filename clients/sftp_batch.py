@@ -140,9 +140,12 @@ class Batch:
         self._waiting[number] = upload
 
     def _flush(self) -> None:
-        if self._out:
-            data, self._out = b"".join(self._out), []
-            self._sftp.sock.sendall(data)
+        if not self._out:
+            return
+        channel, data = self._sftp.sock, memoryview(b"".join(self._out))
+        self._out = []
+        while data:  # `Channel.sendall` re-slices (copies) the rest after every packet: quadratic for MBs
+            data = data[channel.send(data[:CHUNK]) :]
 
     def _path(self, path: str) -> bytes:
         return bytes(self._sftp._adjust_cwd(path))
