@@ -72,3 +72,10 @@ def test_names_are_checked_before_anything_is_sent(target: SftpTarget, name: str
     with target.client() as sftp, pytest.raises(ValueError, match="invalid upload name"):
         sftp.put_many(target.remote_dir, [("fine.csv", b"x"), (name, b"y")])
     assert os.listdir(target.local_dir) == []
+
+
+def test_the_connection_prefers_aes_gcm(target: SftpTarget) -> None:
+    with target.client() as sftp:
+        transport = sftp._ssh.get_transport() if sftp._ssh else None
+        assert transport is not None
+        assert (transport.local_cipher, transport.remote_cipher) == ("aes128-gcm@openssh.com",) * 2
