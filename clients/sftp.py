@@ -22,6 +22,7 @@ from paramiko.ssh_exception import NoValidConnectionsError
 from clients.sftp_batch import PART_SUFFIX, Batch, Upload
 
 GCM = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+HASH_IN_THREAD = 1 << 20  # bytes in a batch from which their SHA-256 is computed in a thread
 
 
 class SftpError(Exception):
@@ -96,6 +97,10 @@ def _prefer_gcm(sock: Any, **options: Any) -> paramiko.Transport:
     offered = tuple(security.ciphers)
     security.ciphers = tuple(c for c in GCM if c in offered) + tuple(c for c in offered if c not in GCM)
     return transport
+
+
+def _digests(files: Sequence[tuple[str, bytes]]) -> list[str]:
+    return [hashlib.sha256(data).hexdigest() for _, data in files]
 
 
 def _check_name(name: str) -> None:
@@ -204,16 +209,17 @@ class SftpClient:
         for name, _ in files:
             _check_name(name)
         uploads = [Upload(directory, name, data) for name, data in files]
-        with ThreadPoolExecutor(1, "sftp-sha256") as hasher:  # hashlib lets go of the GIL: digests meanwhile
-            digests = hasher.submit(lambda: [hashlib.sha256(data).hexdigest() for _, data in files])
+        with ThreadPoolExecutor(1, "sftp-sha256") as hasher:
+            # hashlib lets go of the GIL, so megabytes are digested while they go out; a few KB are not
+            # worth a thread
+            big = sum(len(data) for _, data in files) >= HASH_IN_THREAD
+            digests = hasher.submit(_digests, files) if big else None
             with self._errors(f"uploading {len(uploads)} files to {directory}"):
                 Batch(self._client).run(uploads)
             for upload in uploads:
                 self._settle(upload)
-            return [
-                UploadReceipt(u.final, len(u.data), sha)
-                for u, sha in zip(uploads, digests.result(), strict=True)
-            ]
+            shas = digests.result() if digests is not None else _digests(files)
+        return [UploadReceipt(u.final, len(u.data), sha) for u, sha in zip(uploads, shas, strict=True)]
 
     def _settle(self, upload: Upload) -> None:
         """Raise what went wrong with one file of a batch the way the one-file methods would."""
