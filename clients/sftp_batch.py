@@ -95,7 +95,9 @@ class Batch:
                 self._receive()
                 while self._answers:
                     number, kind, message = self._answers.popleft()
-                    upload = self._waiting.pop(number)
+                    upload = self._waiting.pop(number, None)
+                    if upload is None:
+                        raise paramiko.SSHException(f"the SFTP server answered request {number}, never asked")
                     self._advance(upload, kind, message)
                     active -= upload.step == "done"
         except BaseException:
