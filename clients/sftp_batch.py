@@ -95,9 +95,9 @@ class Batch:
                 self._receive()
                 while self._answers:
                     number, kind, message = self._answers.popleft()
-                    upload = self._waiting.pop(number, None)
-                    if upload is None:
+                    if number not in self._waiting:
                         raise paramiko.SSHException(f"the SFTP server answered request {number}, never asked")
+                    upload = self._waiting.pop(number)
                     self._advance(upload, kind, message)
                     active -= upload.step == "done"
         except BaseException:
