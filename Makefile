@@ -20,7 +20,7 @@ help:
 	@echo "make serve    a local Prefect server (UI on 127.0.0.1:4200), every deployment scheduled on the sandbox, a worker"
 	@echo "make chaos    seeded fault schedules end to end (CHAOS_RUNS=50)"
 	@echo "make chaos-accounting  the same for orders and refunds -> Xero (CHAOS_RUNS=50)"
-	@echo "make bench    benchmarks: a month-end pack of 10,000 and 100,000 orders (time, peak memory)"
+	@echo "make bench    benchmarks: paged pull at Shopify's limits (P1), SFTP vs OpenSSH (P5), a month-end pack of 10,000 and 100,000 orders"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools

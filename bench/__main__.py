@@ -6,12 +6,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bulk_backfill, month_end, peers, report
+from bench import bulk_backfill, month_end, paged_pull, peers, report, sftp
 
-# each module: run(quick) -> list[Figure]; P1..P5 are added here as they land
+# each module: run(quick) -> list[Figure]
 BENCHES: list[tuple[str, Callable[[bool], list[report.Figure]]]] = [
+    ("P1 paged pull at Shopify's limits", paged_pull.run),
     ("P2/P3 bulk backfill", bulk_backfill.run),
     ("P4 peers", peers.run),
+    ("P5 SFTP uploads, ours vs OpenSSH", sftp.run),
 ]
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 

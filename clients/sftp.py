@@ -7,18 +7,22 @@ import hashlib
 import io
 import posixpath
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn, Self
+from typing import Any, NoReturn, Self
 
 import paramiko
 from paramiko.ssh_exception import NoValidConnectionsError
 
-PART_SUFFIX = ".part"
+from clients.sftp_batch import PART_SUFFIX, Batch, Upload
+
+GCM = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+HASH_IN_THREAD = 1 << 20  # bytes in a batch from which their SHA-256 is computed in a thread
 
 
 class SftpError(Exception):
@@ -82,6 +86,26 @@ def classify(exc: BaseException, what: str = "SFTP operation") -> SftpError:
     if isinstance(exc, OSError) and exc.errno is not None:
         return SftpTransientError(message)  # socket-level: unreachable network, DNS failure
     return SftpFatalError(message)  # an SFTP status the server gave without a specific code
+
+
+def _prefer_gcm(sock: Any, **options: Any) -> paramiko.Transport:
+    """A transport that offers AES-GCM first: its authentication comes with the encryption, where paramiko's
+    default (AES-CTR) adds an HMAC-SHA256 per packet, so big uploads go ~1.5× faster. paramiko's other
+    ciphers stay behind it for servers without GCM."""
+    transport = paramiko.Transport(sock, **options)
+    security = transport.get_security_options()
+    offered = tuple(security.ciphers)
+    security.ciphers = tuple(c for c in GCM if c in offered) + tuple(c for c in offered if c not in GCM)
+    return transport
+
+
+def _digests(files: Sequence[tuple[str, bytes]]) -> list[str]:
+    return [hashlib.sha256(data).hexdigest() for _, data in files]
+
+
+def _check_name(name: str) -> None:
+    if not name or "/" in name or name.endswith(PART_SUFFIX):
+        raise ValueError(f"invalid upload name {name!r}")
 
 
 def is_retriable(exc: BaseException) -> bool:
@@ -168,17 +192,53 @@ class SftpClient:
         Raises:
             SftpTargetExists: `directory/name` already exists (nothing is overwritten).
         """
-        self.upload_part(directory, name, data)
-        self.commit_part(directory, name)
-        return UploadReceipt(posixpath.join(directory, name), len(data), hashlib.sha256(data).hexdigest())
+        [receipt] = self.put_many(directory, [(name, data)])  # one file in flight: the same steps, in order
+        return receipt
+
+    def put_many(self, directory: str, files: Sequence[tuple[str, bytes]]) -> list[UploadReceipt]:
+        """`put_atomic` for each `(name, data)` in `directory`, many files in flight on the session at once.
+
+        Every file takes `put_atomic`'s steps in `put_atomic`'s order (stale `.part` removed, `.part`
+        written, its size checked, renamed without overwriting); only different files overlap, so files
+        become visible in any order: deliver a file that announces the others (a manifest) afterwards.
+
+        Raises:
+            SftpTargetExists: a final name already exists (its `.part` is removed; the others are delivered).
+            SftpError: the first file (in `files` order) that failed, after every other file has finished.
+        """
+        for name, _ in files:
+            _check_name(name)
+        uploads = [Upload(directory, name, data) for name, data in files]
+        with ThreadPoolExecutor(1, "sftp-sha256") as hasher:
+            # hashlib lets go of the GIL, so megabytes are digested while they go out; a few KB are not
+            # worth a thread
+            big = sum(len(data) for _, data in files) >= HASH_IN_THREAD
+            digests = hasher.submit(_digests, files) if big else None
+            with self._errors(f"uploading {len(uploads)} files to {directory}"):
+                Batch(self._client).run(uploads)
+            for upload in uploads:
+                self._settle(upload)
+            shas = digests.result() if digests is not None else _digests(files)
+        return [UploadReceipt(u.final, len(u.data), sha) for u, sha in zip(uploads, shas, strict=True)]
+
+    def _settle(self, upload: Upload) -> None:
+        """Raise what went wrong with one file of a batch the way the one-file methods would."""
+        if upload.error is not None:
+            with self._errors(f"uploading {upload.part}"):
+                raise upload.error
+        if upload.size is not None and upload.size != len(upload.data):
+            raise SftpTransientError(
+                f"upload of {upload.part} is {upload.size} bytes on the server, sent {len(upload.data)}"
+            )
+        if upload.rename_error is not None:  # as `rename`: look whether the target exists, else re-raise
+            self.commit_part(upload.directory, upload.name)
 
     def upload_part(self, directory: str, name: str, data: bytes) -> str:
         """First half of `put_atomic`: write `directory/name.part` and check its size; returns its path.
 
         Readers ignore `.part` names, so this is not yet a delivery.
         """
-        if not name or "/" in name or name.endswith(PART_SUFFIX):
-            raise ValueError(f"invalid upload name {name!r}")
+        _check_name(name)
         part = posixpath.join(directory, name) + PART_SUFFIX
         with self._errors(f"uploading {part}"):
             self._remove_if_present(part)
@@ -311,7 +371,7 @@ class SftpClient:
             ssh.connect(
                 self.host, self.port, self.username, password=self._password, pkey=pkey,
                 timeout=t, banner_timeout=t, auth_timeout=t, channel_timeout=t,
-                allow_agent=False, look_for_keys=False,
+                allow_agent=False, look_for_keys=False, transport_factory=_prefer_gcm,
             )  # fmt: skip
         except paramiko.BadHostKeyException as exc:
             raise SftpHostKeyError(
