@@ -78,11 +78,11 @@ def content_hashes(orders: pd.DataFrame, ship_lines: pd.DataFrame) -> pd.Series:
 
 def address_hashes(orders: pd.DataFrame) -> pd.Series:
     """SHA-256 per order of its ship-to address alone (what the address checkpoint compares)."""
-    hashes = {}
-    for row in orders.itertuples():
-        parts = [_address_part(f, getattr(row, f)) for f in VERSION_ADDRESS]
+    hashes = []
+    for values in zip(*(orders[f] for f in VERSION_ADDRESS), strict=True):
+        parts = [_address_part(f, v) for f, v in zip(VERSION_ADDRESS, values, strict=True)]
         canonical = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
-        hashes[row.Index] = hashlib.sha256(canonical.encode()).hexdigest()
+        hashes.append(hashlib.sha256(canonical.encode()).hexdigest())
     return pd.Series(hashes, index=orders.index, dtype="object")
 
 

@@ -176,6 +176,8 @@ def test_content_hashes_never_change_the_ledger_holds_them() -> None:
         "ef05e20f4ed27fda65a034044b1bd0c901e797a255e573b08740826266f174b9",
         "d7c08dffb0ab742e9336d40b5445d4b08ab9ad8fdc292a34369286e185568a81",
     ]
+    same_address = "8aa1180876dadb075110e67a0d72333f87a3bcc675f3c11c8bc2da0049c8b88c"
+    assert list(planned["address_hash"]) == [same_address, same_address]
 
 
 @pytest.mark.parametrize("max_lines", [1, 3, 4, 100])
