@@ -11,9 +11,9 @@ from bench import bulk_backfill, month_end, paged_pull, peers, report, sftp
 # each module: run(quick) -> list[Figure]
 BENCHES: list[tuple[str, Callable[[bool], list[report.Figure]]]] = [
     ("P1 paged pull at Shopify's limits", paged_pull.run),
-    ("P2/P3 bulk backfill", bulk_backfill.run),
-    ("P4 peers", peers.run),
     ("P5 SFTP uploads, ours vs OpenSSH", sftp.run),
+    ("P4 peers", peers.run),
+    ("P2/P3 bulk backfill", bulk_backfill.run),
 ]
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -23,7 +23,15 @@ def main() -> int:
     figures: list[report.Figure] = []
     for name, run in BENCHES:
         print(f"— {name}", flush=True)
-        figures += run(report.quick())
+        try:
+            measured = run(report.quick())
+        except Exception as exc:  # one broken benchmark must not lose the others' figures
+            measured = [
+                report.Figure(name.split()[0], name, "failed", met=False, note=f"{type(exc).__name__}: {exc}")
+            ]
+        for figure in measured:
+            print(f"  {figure.key}: {figure.value} (target {figure.target or 'none'})", flush=True)
+        figures += measured
     print(f"\nMachine: {report.machine()}\n\n{report.table(figures)}", flush=True)
     report.write(figures, RESULTS, started=started)
     month_end.main([] if not report.quick() else ["--orders", "2000"])
