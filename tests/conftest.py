@@ -22,6 +22,9 @@ os.environ.update(
 )
 for _name in [n for n in os.environ if n.startswith("SHOPLINES_")]:
     del os.environ[_name]  # tests configure shoplines explicitly
+# Flows page unless a test asks for bulk reads (the faults most flow tests plant are on paged queries); bulk
+# reads have tests of their own, and subprocess tests (chaos, the CLI) run with the product's default
+os.environ["SHOPLINES_SHOPIFY_BULK_FROM_DAYS"] = "0"
 
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
