@@ -114,7 +114,10 @@ def pull(plan: str, orders: int, seed: int = SEED) -> Pull:
             time.sleep(seconds)
 
         budget = ThrottleBudget(sleep=sleep)  # time_scale 1: the sandbox clock runs in real time
-        with ShopifyClient(url, token, budget=budget, on_event=events.append, now=clock.now) as client:
+        # P1 measures paging: a window this long would otherwise be read by one bulk operation
+        with ShopifyClient(
+            url, token, budget=budget, on_event=events.append, now=clock.now, bulk_from=None
+        ) as client:
             started = time.monotonic()
             fetched = client.fetch_orders(window, on_page=progress)
             wall = time.monotonic() - started
