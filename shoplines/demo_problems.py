@@ -131,9 +131,11 @@ def plant(admin: Admin, delivered: set[str]) -> Planted:
 
 
 def faults_on(admin: Admin, *, times: int | None) -> None:
-    """Shopify answers 503 to order pages (`times` of them, or every one until `faults_off`)."""
-    admin.call("POST", "/faults", {"kind": "http_error", "status": 503, "operation": "OrdersPage", "after": 0,
-                                   "times": times})  # fmt: skip
+    """Shopify answers 503 to order reads (`times` of them, or every one until `faults_off`): pages, and the
+    start of a bulk read (a window longer than SHOPLINES_SHOPIFY_BULK_FROM_DAYS)."""
+    for operation in ("OrdersPage", "BulkOrders"):
+        fault = {"kind": "http_error", "status": 503, "operation": operation, "after": 0, "times": times}
+        admin.call("POST", "/faults", fault)
 
 
 def faults_off(admin: Admin) -> None:
