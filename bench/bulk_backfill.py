@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from bench.report import Figure
+from bench.report import Figure, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".bench"
@@ -30,8 +29,8 @@ LINE = "orders-to-warehouse"
 
 
 def peak_mb() -> float:
-    """This process's peak resident memory in MB (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak resident memory in MB (`report.peak_rss_mb`)."""
+    return peak_rss_mb()
 
 
 def bare_parse(jsonl: Path) -> dict[str, Any]:

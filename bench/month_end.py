@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.month_orders import Order, month_pages
+from bench.report import peak_rss_mb
 from schemas.month_end import SHEETS
 from tasks.pack_build import Books, Sources, build_sheets
 from tasks.pack_check import shopify_totals
@@ -29,7 +29,7 @@ SEED = 8
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    return peak_rss_mb()  # its own, not the parent's size at fork
 
 
 def one(count: int) -> dict[str, Any]:

@@ -76,5 +76,20 @@ def write(figures: list[Figure], path: Path, *, started: datetime) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory in MB: VmHWM, which starts afresh at exec. getrusage's maxrss
+    does not: Linux carries the parent's size at fork into the child's figure across exec, so every child
+    of a big parent would report at least the parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def now() -> datetime:
     return datetime.now(UTC)
