@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from prefect import flow, get_run_logger
 
 from clients.shopify import ShopifyClient
+from clients.shopify_errors import ShopifyError
 from shoplines.alerting import Alerts
 from shoplines.dates import (
     BusinessWindow,
@@ -18,6 +19,7 @@ from shoplines.dates import (
     days_window,
     today_in,
 )
+from shoplines.errors import ShoplinesError
 from shoplines.lines import WAREHOUSE_DESTINATION, contract, eligibility_rule
 from shoplines.parameters import check_days
 from shoplines.settings import Settings, load_settings
@@ -27,7 +29,7 @@ from tasks import problems
 from tasks.caching import part
 from tasks.checkpoints import hold_address_changes
 from tasks.deliver import Target, deliver_files, settle_unconfirmed
-from tasks.extract import Pulled, order_parts
+from tasks.extract import PartlyDelivered, Pulled, order_parts
 from tasks.journal import journal_rows
 from tasks.line_run import run_window
 from tasks.plan_deliveries import plan_deliveries
@@ -134,11 +136,21 @@ def deliver_window(
     connect = sftp_factory(settings)
     settle_unconfirmed(connect, state, target)
     counts: Counter[str] = Counter()
-    for key, pulled in order_parts(shopify, window, timedelta(seconds=settings.window_overlap_seconds)):
-        with part(key) if key else nullcontext():
-            done = deliver_part(settings, shopify, state, alerts, pulled=pulled, window=window,
-                                target=target, run_id=run_id, run=run, redeliver=redeliver)  # fmt: skip
-        counts.update(done)
+    parts = 0
+    try:
+        for key, pulled in order_parts(shopify, window, timedelta(seconds=settings.window_overlap_seconds)):
+            with part(key) if key else nullcontext():
+                done = deliver_part(settings, shopify, state, alerts, pulled=pulled, window=window,
+                                    target=target, run_id=run_id, run=run, redeliver=redeliver)  # fmt: skip
+            counts.update(done)
+            parts += 1
+    except Exception as exc:
+        if parts == 0 or not isinstance(exc, ShoplinesError | ShopifyError):
+            raise
+        raise PartlyDelivered(
+            f"{window.describe()}: {parts} part(s) were delivered, each order once, then "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     logger.info("%s: %s", window.describe(), ", ".join(f"{k} {v}" for k, v in counts.items()))
     return dict(counts)
 

@@ -20,10 +20,13 @@ _PART: ContextVar[str | None] = ContextVar("shoplines_part", default=None)
 
 @contextmanager
 def part(key: str) -> Iterator[None]:
-    """Steps called inside run on one part of a window read in parts (a bulk backfill), `key` naming the
-    read and the part: each part's results are its own. A retry reads the window afresh (a new key), so it
+    """Steps called inside run on one part of the work, `key` naming it (nested parts join their keys): each
+    part's results are its own. Every line's window is a part (`tasks.line_run`), so a retry of a run whose
+    window moved (an incremental run recomputes its end) never reuses a pull of the old window; a window read
+    in parts (a bulk backfill) has one part per chunk. A retry reads the window afresh (a new key), so it
     never mixes parts of two reads, whose boundaries may differ; the ledger skips what was delivered."""
-    token = _PART.set(key)
+    outer = _PART.get()
+    token = _PART.set(key if outer is None else f"{outer}/{key}")
     try:
         yield
     finally:

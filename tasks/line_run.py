@@ -14,6 +14,7 @@ from shoplines.leasing import leased
 from shoplines.settings import Settings
 from shoplines.state.store import StateStore
 from tasks import problems
+from tasks.caching import part
 from tasks.record import publish_run_summary, report_failure
 
 
@@ -34,7 +35,8 @@ def run_window(
     try:
         with leased(state, shop, line, (window.start, window.end), run_id=run_id,
                     ttl=timedelta(seconds=settings.run_lease_seconds),
-                    wait=settings.run_lease_wait_seconds):  # fmt: skip
+                    wait=settings.run_lease_wait_seconds), \
+                part(f"{window.start.isoformat()}..{window.end.isoformat()}"):  # fmt: skip
             counts = body(run_id)
     except BaseException as exc:
         try:

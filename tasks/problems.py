@@ -114,7 +114,24 @@ def failure(exc: BaseException, window: str, run: str = "scheduled") -> Problem:
     """A failed run, said the way a support person can act on it."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     name = type(exc).__name__
-    step = next(
+    step = next_step(exc)
+    if name == "PartlyDelivered" and exc.__cause__ is not None:
+        cause = exc.__cause__
+        reading = isinstance(cause, ShopifyError) or type(cause).__name__ == "ShopifyIncomplete"
+        step = PARTLY_SENT + ("" if reading else " " + next_step(cause))
+    return Problem(f"{FAILED}:{run}", f"the run for {window} failed", f"{name}: {first}", step)
+
+
+PARTLY_SENT = (
+    "Part of this window was sent before the failure (each order once, in the ledger); re-running the window "
+    "sends only what is missing."
+)
+
+
+def next_step(exc: BaseException) -> str:
+    """What a person does about `exc` (`NEXT_STEPS`, first match)."""
+    name = type(exc).__name__
+    return next(
         (
             text
             for kind, text in NEXT_STEPS
@@ -122,7 +139,6 @@ def failure(exc: BaseException, window: str, run: str = "scheduled") -> Problem:
         ),
         FALLBACK_STEP,
     )
-    return Problem(f"{FAILED}:{run}", f"the run for {window} failed", f"{name}: {first}", step)
 
 
 def quarantine(open_rows: Sequence[QuarantineRecord]) -> Problem | None:

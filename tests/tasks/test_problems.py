@@ -11,7 +11,7 @@ from clients.shopify_errors import ShopifyAuthError, ShopifyRetriesExhausted
 from shoplines.lines import contract
 from shoplines.state.records import LeaseHeld, QuarantineRecord
 from tasks import problems
-from tasks.extract import ShopifyIncomplete
+from tasks.extract import PartlyDelivered, ShopifyIncomplete
 from tasks.journal import journal_rows
 from tasks.record import outside_contract
 from tasks.warehouse_file import build_files, warehouse_rows
@@ -145,3 +145,28 @@ def test_ranges_inside_reads_only_keys_of_its_prefix_with_a_day_range() -> None:
         "line:x",
     }
     assert problems.ranges_inside(keys, "line:", "2026-03-01", "2026-03-10") == ["line:2026-03-02:2026-03-03"]
+
+
+def partly(cause: Exception) -> PartlyDelivered:
+    try:
+        raise PartlyDelivered("July: 3 part(s) were delivered") from cause
+    except PartlyDelivered as exc:
+        return exc
+
+
+def test_a_failure_after_some_parts_were_delivered_never_says_nothing_was_sent() -> None:
+    read = problems.failure(
+        partly(ShopifyRetriesExhausted("BulkOperation", 4, 9.5, RuntimeError("HTTP 503"))),
+        "July",
+        "scheduled",
+    )
+    assert read.next_step == problems.PARTLY_SENT
+    assert "Nothing" not in read.next_step
+    short = problems.failure(partly(ShopifyIncomplete("counts 5,000 but 4,990 came")), "July", "scheduled")
+    assert short.next_step == problems.PARTLY_SENT
+    sftp = problems.failure(partly(SftpHostKeyError("host key changed")), "July", "scheduled")
+    assert sftp.next_step.startswith(problems.PARTLY_SENT)
+    assert "confirm the key with the 3PL" in sftp.next_step  # the cause's own advice follows
+    assert problems.failure(
+        ShopifyRetriesExhausted("OrdersPage", 4, 9.5, RuntimeError("HTTP 503")), "July"
+    ).next_step.startswith("Nothing")
