@@ -219,8 +219,14 @@ class SftpClient:
             digests = hasher.submit(_digests, files) if big else None
             with self._errors(f"uploading {len(uploads)} files to {directory}"):
                 Batch(self._client).run(uploads)
-            for upload in uploads:
-                self._settle(upload)
+            failures = []
+            for upload in uploads:  # every file is settled before the first failure is raised
+                try:
+                    self._settle(upload)
+                except SftpError as exc:
+                    failures.append(exc)
+            if failures:
+                raise failures[0]
             shas = digests.result() if digests is not None else _digests(files)
         return [UploadReceipt(u.final, len(u.data), sha) for u, sha in zip(uploads, shas, strict=True)]
 
